@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the test suites need beyond node_modules, skipping whatever is already there:
+#  - Debian packages: chromium (browser and workbench tests), php-cli and python3 (command
+#    workers), python3-gunicorn and nginx (attach tests), libkrb5-dev/pkg-config (code-server build).
+#  - A real VS Code for the extension suite: code-server + Node 24, cached outside the repo in
+#    $SMOOTH_RELOAD_TOOLS (default ~/.cache/smooth-reload/tools), installed by scripts/install-vscode.sh.
+# Safe to run again; the second run takes a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v php >/dev/null || need+=(php-cli)
+command -v python3 >/dev/null || need+=(python3)
+[ -x /usr/bin/gunicorn ] || python3 -c 'import gunicorn' 2>/dev/null || need+=(python3-gunicorn)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ -f scripts/install-vscode.sh ]; then bash scripts/install-vscode.sh; fi

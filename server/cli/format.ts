@@ -1,0 +1,75 @@
+/** Human-readable lines for the CLI (pure). */
+import * as path from 'node:path';
+import type { Finding, MasterEvent, MasterStatus } from '../protocol';
+
+export interface Printer {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const time = () => new Date().toTimeString().slice(0, 8);
+
+function where(f: { file?: string; line?: number; column?: number }, cwd: string): string {
+  if (!f.file) return '';
+  const rel = path.isAbsolute(f.file) ? path.relative(cwd, f.file) || f.file : f.file;
+  return `${rel}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}`;
+}
+
+export function formatFinding(f: Finding, cwd: string): string {
+  const loc = where(f, cwd);
+  const lines = [`  ${f.severity} ${f.code}${loc ? ` ${loc}` : ''}: ${f.message}`];
+  if (f.fix) lines.push(`    fix: ${f.fix}`);
+  if (f.docs) lines.push(`    see: ${f.docs}`);
+  return lines.join('\n');
+}
+
+/** One line for an event, or undefined for events a person need not see. */
+export function formatEvent(e: MasterEvent, cwd: string): string | undefined {
+  switch (e.kind) {
+    case 'reload-start':
+      return `[${time()}] ↻ reload #${e.id}: ${e.reason}`;
+    case 'reload-done':
+      return `[${time()}] ✓ reload #${e.id} done in ${e.durationMs} ms (generation ${e.generation})`;
+    case 'reload-failed':
+      return `[${time()}] ✗ reload #${e.id} failed after ${e.durationMs} ms; the previous workers keep serving\n${e.finding ? formatFinding(e.finding, cwd) : ''}`;
+    case 'worker':
+      if (e.event === 'crash' || e.event === 'killed' || e.event === 'recycle') return `[${time()}] worker ${e.id} ${e.event}${e.detail ? `: ${e.detail}` : ''}`;
+      return undefined;
+    case 'findings':
+      return e.findings.length ? e.findings.map((f) => formatFinding(f, cwd)).join('\n') : undefined;
+    case 'log':
+      return e.worker !== undefined ? `[w${e.worker}] ${e.message}` : `[${time()}] ${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
+    case 'browser-reload':
+      return e.reason === 'code' ? undefined : `[${time()}] ⟳ browsers: ${e.reason} update${e.files?.length ? ` (${e.files.join(', ')})` : ''}`;
+    case 'stopping':
+      return `[${time()}] stopping…`;
+    default:
+      return undefined;
+  }
+}
+
+export function formatStatus(s: MasterStatus, cwd: string): string {
+  const lines = [`master pid ${s.pid}  ${s.state}  ${s.url}  generation ${s.generation}  (Smooth Reload ${s.version})`];
+  if (s.lastReload) lines.push(`last reload #${s.lastReload.id}: ${s.lastReload.ok ? 'done' : 'failed'} in ${s.lastReload.durationMs} ms, ${Math.round((Date.now() - s.lastReload.at) / 1000)} s ago`);
+  lines.push('');
+  const header = ['worker', 'pid', 'gen', 'state', 'requests', 'errors', 'in-flight', 'p50 ms', 'p99 ms', 'uptime s'];
+  const rows = s.workers.map((w) => [
+    String(w.id),
+    String(w.pid ?? '-'),
+    String(w.generation),
+    w.state,
+    String(w.requests),
+    String(w.errors),
+    String(w.inFlight),
+    w.latencyMs ? w.latencyMs.p50.toFixed(0) : '-',
+    w.latencyMs ? w.latencyMs.p99.toFixed(0) : '-',
+    String(Math.round((Date.now() - w.startedAt) / 1000)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) lines.push(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  if (s.findings.length) {
+    lines.push('', 'findings:');
+    for (const f of s.findings) lines.push(formatFinding(f, cwd));
+  }
+  return lines.join('\n') + '\n';
+}

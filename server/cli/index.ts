@@ -1,0 +1,183 @@
+/**
+ * `smooth-reload`: parses arguments and prints. No logic here that the extension would need;
+ * each command is a thin call into the master, the control client or the doctor.
+ */
+import * as path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, resolveConfig, type ConfigInput } from '../config';
+import { ControlClient, ControlError } from '../control/client';
+import { Logger, type LogLevel } from '../logger';
+import { Master, MasterStartError } from '../master';
+import type { MasterEvent, MasterStatus, ReloadResult } from '../protocol';
+import { readStateFile } from '../state-file';
+import { VERSION } from '../version';
+import { formatEvent, formatFinding, formatStatus, type Printer } from './format';
+import { registerExtraCommands } from './extra';
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, failed: 1, noMaster: 2, usage: 64 } as const;
+
+function intArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, not "${value}".`);
+    return n;
+  };
+}
+
+export function buildProgram(out: Printer): Command {
+  const program = new Command('smooth-reload')
+    .description('Run your app in workers that reload smoothly when its code changes.')
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: (s) => out.stderr(s) });
+
+  program
+    .command('serve')
+    .description('start the master: serve the app, reload its workers when files change')
+    .argument('[entry]', 'the Node entry file (app.js, .mjs, .cjs, .ts)')
+    .option('--command <cmd>', 'run any other stack; the command must listen on $PORT')
+    .option('-p, --port <n>', 'public port (0 picks a free one)', intArg('--port', 0, 65535))
+    .option('--host <host>', 'address to listen on (loopback unless --allow-remote)')
+    .option('--allow-remote', 'allow a non-loopback --host')
+    .option('-w, --workers <n>', 'number of workers', intArg('--workers', 1, 64))
+    .option('--no-watch', 'do not watch files (an editor or "smooth-reload reload" drives reloads)')
+    .option('--config <file>', 'config file (default: smooth-reload.config.json if present)')
+    .option('--cwd <dir>', 'project folder', process.cwd())
+    .option('--json', 'print events as JSON lines')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
+    .option('--node-arg <arg...>', 'extra node arguments for workers, e.g. --node-arg=--import=tsx')
+    .action(async (entry: string | undefined, opts) => {
+      const overrides: ConfigInput = {
+        entry,
+        command: opts.command,
+        port: opts.port,
+        host: opts.host,
+        allowRemote: opts.allowRemote,
+        workers: opts.workers,
+        logLevel: opts.logLevel,
+        nodeArgs: opts.nodeArg,
+        ...(opts.watch === false ? { watch: { enabled: false } } : {}),
+      };
+      const config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides });
+      const logger = new Logger(config.logLevel as LogLevel);
+      const master = new Master({ config, logger, distDir: distDir(), handleSignals: true });
+      if (opts.json) master.on('event', (e) => out.stdout(JSON.stringify(e) + '\n'));
+      else {
+        master.on('event', (e) => {
+          const line = formatEvent(e, config.cwd);
+          if (line) out.stdout(line + '\n');
+        });
+      }
+      const runs = config.entry ? path.relative(config.cwd, path.resolve(config.cwd, config.entry)) : config.command;
+      if (!opts.json) out.stdout(`Smooth Reload ${VERSION}: ${runs} with ${config.workers} worker${config.workers > 1 ? 's' : ''}${config.watch.enabled ? ', watching for changes' : ''}\n`);
+      const { url, firstBoot } = await master.start();
+      if (opts.json) out.stdout(JSON.stringify({ kind: 'listening', url }) + '\n');
+      else out.stdout(`  ➜ ${url}${firstBoot.ok ? '' : '  (first start failed: serving 503 until a save fixes it)'}\n`);
+      // The master runs until a signal or a "stop" request; signal handlers exit the process.
+      await new Promise(() => undefined);
+    });
+
+  const control = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option('--cwd <dir>', 'project folder of the running master', process.cwd())
+      .option('--json', 'print the result as JSON');
+
+  control('reload', 'roll every worker to the new code; exit 0 when done, 1 when rolled back, 2 when no master')
+    .option('--no-wait', 'return once the master accepted the request')
+    .action(async (opts) => reloadLike(out, opts, { type: 'reload', reason: 'smooth-reload reload', wait: opts.wait }));
+  control('restart', 'stop every worker, then start fresh ones (for changes a rolling reload cannot pick up)')
+    .action(async (opts) => reloadLike(out, opts, { type: 'restart' }));
+  control('rollback', 'go back to the previous generation (when its files are unchanged)')
+    .action(async (opts) => reloadLike(out, opts, { type: 'rollback' }));
+  control('status', 'show the master, its workers and findings').action(async (opts) => {
+    const status = await withClient(opts.cwd, (c) => c.request<MasterStatus>({ type: 'status' }));
+    out.stdout(opts.json ? JSON.stringify(status) + '\n' : formatStatus(status, opts.cwd));
+  });
+  control('stop', 'stop the master gracefully (in-flight requests finish)').action(async (opts) => {
+    const state = readStateFile(path.resolve(opts.cwd));
+    await withClient(opts.cwd, async (c) => {
+      const gone = new Promise<void>((resolve) => c.once('close', () => resolve()));
+      await c.request({ type: 'stop' });
+      await gone;
+    });
+    out.stdout(opts.json ? JSON.stringify({ stopped: true }) + '\n' : `stopped the master${state.ok ? ` (pid ${state.state.pid})` : ''}\n`);
+  });
+
+  registerExtraCommands(program, out);
+  return program;
+}
+
+async function reloadLike(out: Printer, opts: { cwd: string; json?: boolean }, body: { type: 'reload' | 'restart' | 'rollback'; reason?: string; wait?: boolean }): Promise<void> {
+  const result = await withClient(opts.cwd, async (c) => {
+    if (!opts.json) {
+      c.on('event', (e: MasterEvent) => {
+        if (e.kind === 'reload-progress') out.stderr(`  … ${e.step}\n`);
+      });
+    }
+    return c.request<ReloadResult | { accepted: true }>({ ...body });
+  });
+  if ('accepted' in result) {
+    out.stdout(opts.json ? JSON.stringify(result) + '\n' : 'reload requested\n');
+    return;
+  }
+  if (opts.json) out.stdout(JSON.stringify(result) + '\n');
+  else if (result.ok) out.stdout(`${body.type} #${result.id} done in ${result.durationMs} ms (generation ${result.generation})\n`);
+  else out.stdout(`${body.type} #${result.id} failed, previous workers keep serving:\n${formatFinding(result.finding!, opts.cwd)}\n`);
+  if (!result.ok) process.exitCode = EXIT.failed;
+}
+
+async function withClient<T>(cwd: string, fn: (client: ControlClient) => Promise<T>): Promise<T> {
+  const state = readStateFile(path.resolve(cwd));
+  if (!state.ok) throw new ControlError(state.code, state.message);
+  const client = await ControlClient.connect(state.state);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** dist/ holds cli.js, bootstrap.js and worker-shim.js side by side. */
+function distDir(): string {
+  return __dirname;
+}
+
+export async function main(argv: string[], out: Printer): Promise<number> {
+  const program = buildProgram(out);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      out.stderr(`smooth-reload: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof ControlError) {
+      out.stderr(`smooth-reload: ${err.message}\n`);
+      return err.code === 'SR_NO_MASTER' || err.code === 'SR_STALE_STATE' ? EXIT.noMaster : EXIT.failed;
+    }
+    if (err instanceof MasterStartError) {
+      out.stderr(`smooth-reload: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    out.stderr(`smooth-reload: unexpected error: ${(err as Error).stack ?? err}\n`);
+    return EXIT.failed;
+  }
+}
+
+/** Entry point for bin/smooth-reload.js and `node dist/cli.js`. */
+export function run(): void {
+  const out: Printer = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  main(process.argv.slice(2), out).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (require.main === module) run();

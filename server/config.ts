@@ -1,0 +1,210 @@
+/**
+ * Master options: one schema for the config file and the CLI flags, resolved once into a
+ * frozen object. Errors name the key, what was wrong and how to fix it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const CONFIG_FILE_NAME = 'smooth-reload.config.json';
+
+const ms = (def: number) => z.number().int().nonnegative().default(def);
+
+const Readiness = z
+  .object({
+    /** `listen`: ready when the app listens; `explicit`: when the app calls `ready()`; `http`: when `path` answers < 500. */
+    mode: z.enum(['listen', 'explicit', 'http']).default('listen'),
+    path: z.string().startsWith('/').default('/'),
+    timeoutMs: ms(30_000),
+  })
+  .strict();
+
+const Reload = z
+  .object({
+    strategy: z.enum(['rolling', 'canary']).default('rolling'),
+    /** How many new workers start at once; 0 = the whole generation, switched in one step. */
+    batchSize: z.number().int().nonnegative().default(0),
+    /** Longest wait for in-flight requests on an old worker (Swoole `max_wait_time`). */
+    drainTimeoutMs: ms(10_000),
+    /** After SIGTERM, how long before SIGKILL. */
+    killTimeoutMs: ms(5_000),
+    /** How long a request may wait while no worker is ready, before a 503. */
+    holdTimeoutMs: ms(30_000),
+    /** Long connections (WebSocket, SSE) on an old worker may go on this long, then get close 1012. */
+    longConnectionGraceMs: ms(1_000),
+    canary: z
+      .object({
+        /** Share of requests the first new worker takes while observed, 0–1. */
+        share: z.number().gt(0).lte(1).default(0.25),
+        windowMs: ms(3_000),
+        minRequests: z.number().int().positive().default(20),
+        /** Roll back when the canary's error rate exceeds the old generation's by this much (0–1). */
+        maxErrorRateIncrease: z.number().min(0).max(1).default(0.05),
+      })
+      .strict()
+      .default({ share: 0.25, windowMs: 3_000, minRequests: 20, maxErrorRateIncrease: 0.05 }),
+  })
+  .strict();
+
+const Watch = z
+  .object({
+    enabled: z.boolean().default(true),
+    paths: z.array(z.string()).min(1).default(['.']),
+    ignore: z.array(z.string()).default([]),
+    debounceMs: ms(80),
+    usePolling: z.boolean().default(false),
+    /** Folders of static files: a change there reloads browsers, not workers. */
+    static: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const Restart = z
+  .object({
+    /** Recycle a worker after this many requests (Swoole `max_request`); 0 = never. */
+    maxRequests: z.number().int().nonnegative().default(0),
+    maxRequestsJitter: z.number().int().nonnegative().default(0),
+    backoffInitialMs: ms(100),
+    backoffMaxMs: ms(10_000),
+    /** After this many crashes inside `crashLoopWindowMs`, stop restarting until the next reload. */
+    crashLoopLimit: z.number().int().positive().default(5),
+    crashLoopWindowMs: ms(30_000),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    /** The Node entry file (app.js, .mjs, .cjs, .ts). */
+    entry: z.string().min(1).optional(),
+    /** A shell command for any other stack; it must listen on `$PORT`. */
+    command: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).default(3000),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Binding beyond loopback exposes the app and its live-reload socket to the network. */
+    allowRemote: z.boolean().default(false),
+    workers: z.number().int().min(1).max(64).default(1),
+    nodePath: z.string().min(1).default(process.execPath),
+    nodeArgs: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    readiness: Readiness.default({ mode: 'listen', path: '/', timeoutMs: 30_000 }),
+    reload: Reload.default(Reload.parse({})),
+    watch: Watch.default(Watch.parse({})),
+    restart: Restart.default(Restart.parse({})),
+    liveReload: z.boolean().default(true),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Extra files whose change needs a full restart, not a rolling reload. */
+    restartOn: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type ResolvedConfig = Readonly<z.output<typeof ConfigSchema> & { cwd: string; configFile?: string }>;
+
+export class ConfigError extends Error {
+  readonly code = 'SR_CONFIG_INVALID';
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly key?: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const FIXES: Record<string, string> = {
+  unrecognized_keys: 'remove it, or check its spelling against docs/configuration.md',
+};
+
+/** Turn zod issues into one readable message naming each key and its fix. */
+function explain(error: z.ZodError, source: string): ConfigError {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = (issue as { keys: string[] }).keys;
+      const where = issue.path.length ? `${issue.path.join('.')}.` : '';
+      return `unknown key ${keys.map((k) => `"${where}${k}"`).join(', ')}: ${FIXES.unrecognized_keys}`;
+    }
+    return `"${key}": ${issue.message}`;
+  });
+  const firstKey = error.issues[0]?.path.join('.');
+  return new ConfigError(`invalid configuration in ${source}:\n  - ${lines.join('\n  - ')}`, source, firstKey);
+}
+
+/** Read and parse a config file; throws ConfigError with the file and the key at fault. */
+export function readConfigFile(file: string): ConfigInput {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot read config file ${file}: ${e.code ?? e.message}. Check the path given to --config.`, file);
+  }
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      throw new ConfigError(`invalid configuration in ${file}: the file must hold one JSON object, like {"entry": "app.js"}`, file);
+    }
+    return json as ConfigInput;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`invalid JSON in ${file}: ${(err as Error).message}. Fix the syntax (JSON has no comments or trailing commas).`, file);
+  }
+}
+
+export interface ResolveOptions {
+  cwd: string;
+  /** Explicit config file (from --config); otherwise `smooth-reload.config.json` in cwd if present. */
+  configFile?: string;
+  /** Values from CLI flags; they win over the file. Nested objects merge one level deep. */
+  overrides?: ConfigInput;
+}
+
+/** Resolve file + flags into a frozen config. Throws ConfigError. */
+export function resolveConfig(options: ResolveOptions): ResolvedConfig {
+  const cwd = path.resolve(options.cwd);
+  let configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
+  if (!configFile && fs.existsSync(path.join(cwd, CONFIG_FILE_NAME))) configFile = path.join(cwd, CONFIG_FILE_NAME);
+  const fromFile = configFile ? readConfigFile(configFile) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value === undefined) continue;
+    const prev = merged[key];
+    merged[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? { ...prev, ...value }
+        : value;
+  }
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) throw explain(parsed.error, configFile ?? 'command-line options');
+  const config = parsed.data;
+  if (config.entry && config.command) {
+    throw new ConfigError(
+      `both "entry" (${config.entry}) and "command" (${config.command}) are set: use "entry" for a Node app or "command" for any other stack, not both`,
+      configFile,
+      'command',
+    );
+  }
+  if (!config.entry && !config.command) {
+    throw new ConfigError(
+      `nothing to run: give an entry file (smooth-reload serve app.js), a command (--command "python3 app.py"), or set "entry" in ${CONFIG_FILE_NAME}`,
+      configFile,
+      'entry',
+    );
+  }
+  if (config.entry && !fs.existsSync(path.resolve(cwd, config.entry))) {
+    throw new ConfigError(`entry file not found: ${path.resolve(cwd, config.entry)}. Check "entry" or the path given to serve.`, configFile, 'entry');
+  }
+  if (!isLoopback(config.host) && !config.allowRemote) {
+    throw new ConfigError(
+      `refusing to listen on ${config.host}: it is reachable from other machines. Set "allowRemote": true (or pass --allow-remote) if that is what you want.`,
+      configFile,
+      'host',
+    );
+  }
+  return Object.freeze({ ...config, cwd, ...(configFile ? { configFile } : {}) });
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

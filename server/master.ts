@@ -1,0 +1,285 @@
+/**
+ * The master composes the pieces and owns their lifecycle: the front listener, the worker pool,
+ * the control channel, the watcher, the state file and the signal handlers. Whatever it starts,
+ * `close()` stops, each closer independent of the others.
+ */
+import * as crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as path from 'node:path';
+import type { ResolvedConfig } from './config';
+import { ControlServer } from './control/server';
+import { Front } from './front/front';
+import type { Logger } from './logger';
+import { Pool, describe } from './pool/pool';
+import type { ReloadKind } from './pool/reload-queue';
+import { PROTOCOL_VERSION, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
+import { isAlive, readStateFile, removeStateFile, writeStateFile, StateFileError } from './state-file';
+import { describePortHolder } from './port-holder';
+import type { ChangeBatch } from './watch/classify';
+import { ProjectWatcher } from './watch/watcher';
+import { VERSION } from './version';
+
+export interface MasterOptions {
+  config: ResolvedConfig;
+  logger: Logger;
+  /** Folder with the bundled bootstrap.js and worker-shim.js. */
+  distDir: string;
+  /** Install SIGUSR1/SIGHUP/SIGTERM/SIGINT handlers (the CLI does; tests embedding a master do not). */
+  handleSignals?: boolean;
+}
+
+export class MasterStartError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MasterStartError';
+  }
+}
+
+export interface MasterEvents {
+  event: [event: MasterEvent];
+}
+
+export class Master extends EventEmitter<MasterEvents> {
+  readonly pool: Pool;
+  readonly front: Front;
+  readonly control: ControlServer;
+  readonly token = crypto.randomBytes(32).toString('hex');
+  url = '';
+  private watcher: ProjectWatcher | undefined;
+  private state: MasterStatus['state'] = 'starting';
+  private readonly findings = new Map<string, Finding[]>();
+  private readonly disposers: (() => void)[] = [];
+  private closePromise: Promise<void> | undefined;
+  private wroteState = false;
+  private readonly config: ResolvedConfig;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: MasterOptions) {
+    super();
+    const { config, logger } = options;
+    this.config = config;
+    this.logger = logger;
+    this.pool = new Pool(
+      config,
+      {
+        cwd: config.cwd,
+        env: config.env,
+        ...(config.entry ? { entry: path.resolve(config.cwd, config.entry) } : {}),
+        ...(config.command ? { command: config.command } : {}),
+        nodePath: config.nodePath,
+        nodeArgs: config.nodeArgs,
+        bootstrapPath: path.join(options.distDir, 'bootstrap.js'),
+        shimPath: path.join(options.distDir, 'worker-shim.js'),
+        readiness: config.readiness,
+        publicPort: config.port,
+      },
+      logger,
+    );
+    this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, unavailableReason: () => this.unavailableReason() }, logger);
+    this.control = new ControlServer(this.token, (r) => this.handle(r), () => ({ kind: 'hello', protocol: PROTOCOL_VERSION, status: this.status() }), logger);
+    this.pool.on('event', (e) => this.publish(e));
+    this.pool.on('retired', (w) => void this.front.closeLongConnections(w, config.reload.longConnectionGraceMs));
+    this.disposers.push(logger.addSink((r) => this.publish({ kind: 'log', level: r.level, message: r.message, ...(r.worker !== undefined ? { worker: r.worker } : {}) })));
+  }
+
+  /** Listen, start the first generation, watch. Resolves once serving (even when the first boot failed). */
+  async start(): Promise<{ url: string; firstBoot: ReloadResult }> {
+    const { config, logger } = this;
+    const existing = readStateFile(config.cwd);
+    if (existing.ok && existing.state.pid !== process.pid) {
+      throw new MasterStartError('SR_ALREADY_RUNNING', `a master is already running for ${config.cwd} (pid ${existing.state.pid}, ${existing.state.url}). Stop it with "smooth-reload stop", or use it: "smooth-reload reload".`);
+    }
+    if (!existing.ok && existing.code === 'SR_STALE_STATE') {
+      logger.info(`removing a stale state file left by a master that died (${existing.message})`);
+      removeStateFile(config.cwd);
+    }
+    let port: number;
+    try {
+      port = await this.front.listen(config.port, config.host);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') {
+        const holder = describePortHolder(config.port);
+        throw new MasterStartError('SR_PORT_IN_USE', `port ${config.port} on ${config.host} is already in use${holder ? ` by ${holder}` : ''}. Stop that process, or pick another port with --port (0 picks a free one).`);
+      }
+      if (e.code === 'EACCES') {
+        throw new MasterStartError('SR_PORT_DENIED', `not allowed to listen on port ${config.port}: ports below 1024 need root or CAP_NET_BIND_SERVICE. Use a port above 1024, e.g. --port 3000.`);
+      }
+      throw new MasterStartError('SR_LISTEN_FAILED', `cannot listen on ${config.host}:${config.port}: ${e.message}`);
+    }
+    const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+    this.url = `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${port}/`;
+    await this.control.listen('127.0.0.1');
+    try {
+      writeStateFile(config.cwd, {
+        pid: process.pid,
+        url: this.url,
+        control: { host: '127.0.0.1', port: this.control.port },
+        token: this.token,
+        cwd: config.cwd,
+        startedAt: Date.now(),
+        version: VERSION,
+        protocol: PROTOCOL_VERSION,
+      });
+      this.wroteState = true;
+    } catch (err) {
+      const message = err instanceof StateFileError ? err.message : String(err);
+      logger.error(message);
+      this.setFindings('state', [{ code: 'SR_STATE_UNWRITABLE', severity: 'error', message, fix: 'make the .smooth-reload folder writable, or free disk space', docs: 'docs/troubleshooting.md#sr_state_unwritable' }]);
+    }
+    if (this.options.handleSignals) this.installSignals();
+    this.setState('starting');
+    const firstBoot = await this.pool.start();
+    this.setState(firstBoot.ok ? 'ready' : 'failed');
+    if (config.watch.enabled) {
+      this.watcher = new ProjectWatcher(
+        {
+          cwd: config.cwd,
+          paths: config.watch.paths,
+          ignore: config.watch.ignore,
+          staticDirs: config.watch.static,
+          restartOn: config.restartOn,
+          debounceMs: config.watch.debounceMs,
+          usePolling: config.watch.usePolling,
+        },
+        (batch) => this.onChanges(batch),
+        (finding) => this.setFindings('watch', finding ? [finding] : []),
+        logger,
+      );
+      await this.watcher.start();
+    }
+    return { url: this.url, firstBoot };
+  }
+
+  status(): MasterStatus {
+    const last = this.pool.lastReload;
+    return {
+      pid: process.pid,
+      url: this.url,
+      state: this.state,
+      generation: this.pool.generation,
+      workers: [...this.pool.live, ...this.pool.retiring].map(describe),
+      ...(last ? { lastReload: { id: last.id, ok: last.ok, durationMs: last.durationMs, at: last.at, ...(last.finding ? { finding: last.finding } : {}) } } : {}),
+      findings: [...this.findings.values()].flat(),
+      cwd: this.config.cwd,
+      version: VERSION,
+    };
+  }
+
+  /** Reload (coalesced). `files` are the saves that asked for it. */
+  async reload(kind: ReloadKind, reason: string, files: string[] = []): Promise<ReloadResult> {
+    if (files.length) this.watcher?.markHandled(files);
+    if (this.state !== 'stopping') this.setState('reloading');
+    const result = await this.pool.request(kind, reason, files);
+    if (this.state !== 'stopping') this.setState(this.pool.reloading ? 'reloading' : this.pool.live.length ? 'ready' : 'failed');
+    return result;
+  }
+
+  /** Graceful stop: no new connections, in-flight requests finish, workers get SIGTERM. Idempotent. */
+  close(): Promise<void> {
+    this.closePromise ??= (async () => {
+      this.setState('stopping');
+      this.publish({ kind: 'stopping' });
+      const frontClosed = this.front.close();
+      await Promise.allSettled([this.watcher?.close(), this.pool.close()]);
+      // Responses still streaming finish; keep-alive sockets close as they go idle.
+      await Promise.race([frontClosed, new Promise((r) => setTimeout(r, this.config.reload.drainTimeoutMs).unref())]);
+      this.front.server.closeAllConnections();
+      await this.control.close();
+      if (this.wroteState) removeStateFile(this.config.cwd);
+      for (const dispose of this.disposers) dispose();
+    })();
+    return this.closePromise;
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private async handle(request: Request): Promise<unknown> {
+    switch (request.type) {
+      case 'status':
+        return this.status();
+      case 'reload':
+      case 'restart':
+      case 'rollback': {
+        const reason = request.type === 'reload' ? (request.reason ?? 'requested') : request.type;
+        const files = request.type === 'reload' ? (request.files ?? []) : [];
+        const done = this.reload(request.type, reason, files);
+        return request.wait === false ? { accepted: true } : done;
+      }
+      case 'stop':
+        setImmediate(() => void this.close().then(() => this.options.handleSignals && process.exit(0)));
+        return { stopping: true };
+    }
+  }
+
+  private onChanges(batch: ChangeBatch): void {
+    const rel = (files: string[]) => files.map((f) => path.relative(this.config.cwd, f));
+    if (batch.restart.length) void this.reload('restart', `changed ${rel(batch.restart).join(', ')}`, []);
+    else if (batch.code.length) void this.reload('reload', `changed ${summarizeFiles(rel(batch.code))}`, []);
+    else if (batch.css.length || batch.asset.length) {
+      this.publish({ kind: 'browser-reload', reason: batch.asset.length ? 'asset' : 'css', files: rel([...batch.css, ...batch.asset]) });
+    }
+  }
+
+  private setFindings(source: string, findings: Finding[]): void {
+    this.publish({ kind: 'findings', source, findings });
+  }
+
+  private setState(state: MasterStatus['state']): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.publish({ kind: 'state', state, url: this.url, workers: this.pool.live.length });
+  }
+
+  private publish(event: MasterEvent): void {
+    if (event.kind === 'findings') {
+      if (event.findings.length) this.findings.set(event.source, event.findings);
+      else this.findings.delete(event.source);
+    }
+    if (event.kind === 'reload-done' && this.config.liveReload) {
+      // Browsers reload after the new code is live, never before.
+      queueMicrotask(() => this.publish({ kind: 'browser-reload', reason: 'code' }));
+    }
+    this.control.broadcast(event);
+    this.emit('event', event);
+  }
+
+  private unavailableReason(): string {
+    const finding = this.pool.lastReload?.finding;
+    if (this.state === 'stopping') return 'The server is stopping.';
+    if (finding) return `The last start failed: ${finding.message}${finding.file ? ` (${finding.file}${finding.line ? `:${finding.line}` : ''})` : ''}`;
+    return `No worker became ready within reload.holdTimeoutMs (${this.config.reload.holdTimeoutMs} ms).`;
+  }
+
+  private installSignals(): void {
+    const onReload = (signal: NodeJS.Signals) => {
+      this.logger.info(`${signal}: reloading workers`);
+      void this.reload('reload', signal);
+    };
+    let stopping = false;
+    const onStop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        this.logger.warn(`${signal} again: stopping now`);
+        process.exit(1);
+      }
+      stopping = true;
+      this.logger.info(`${signal}: stopping gracefully (in-flight requests finish first)`);
+      void this.close().then(() => process.exit(0));
+    };
+    for (const s of ['SIGUSR1', 'SIGHUP'] as const) process.on(s, onReload);
+    for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onStop);
+    this.disposers.push(() => {
+      for (const s of ['SIGUSR1', 'SIGHUP'] as const) process.off(s, onReload);
+      for (const s of ['SIGTERM', 'SIGINT'] as const) process.off(s, onStop);
+    });
+  }
+}
+
+function summarizeFiles(files: string[]): string {
+  return files.length <= 3 ? files.join(', ') : `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
+}
+
+export { isAlive };

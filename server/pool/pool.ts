@@ -1,0 +1,378 @@
+/**
+ * Generations of workers and the rolling reload. The pool decides which workers take traffic
+ * (`live`), starts a new generation beside the old one, switches only once the new workers are
+ * ready, then drains and stops the old ones. A generation that fails to boot is thrown away and
+ * the old one keeps serving.
+ */
+import { EventEmitter } from 'node:events';
+import type { ResolvedConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Finding, MasterEvent, ReloadResult, WorkerInfo } from '../protocol';
+import { ReloadQueue, type Batch, type ReloadKind } from './reload-queue';
+import { Backoff, CrashLoopGuard, recycleThreshold } from './restart-policy';
+import { Worker, WorkerBootError, type WorkerSpec } from './worker';
+
+export interface PoolEvents {
+  event: [event: MasterEvent];
+  /** Workers that stop taking traffic (their long connections must be told to reconnect). */
+  retired: [worker: Worker];
+  'worker-ready': [worker: Worker];
+}
+
+type Waiter = (result: ReloadResult) => void;
+
+export class Pool extends EventEmitter<PoolEvents> {
+  generation = 0;
+  /** Workers that take new requests. */
+  live: Worker[] = [];
+  /** Workers no longer routed to, draining or stopping. */
+  readonly retiring = new Set<Worker>();
+  lastReload: (ReloadResult & { at: number }) | undefined;
+  private nextWorkerId = 1;
+  private nextReloadId = 1;
+  private readonly queue = new ReloadQueue<Waiter>();
+  private backoff: Backoff;
+  private readonly crashGuard: CrashLoopGuard;
+  private crashLoopStopped = false;
+  private readonly readyWaiters = new Set<() => void>();
+  private readonly recycleAt = new WeakMap<Worker, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closing = false;
+  /** The previous generation's spec, for rollback. */
+  private previousSpec: WorkerSpec | undefined;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private spec: WorkerSpec,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.backoff = new Backoff(config.restart.backoffInitialMs, config.restart.backoffMaxMs);
+    this.crashGuard = new CrashLoopGuard(config.restart.crashLoopLimit, config.restart.crashLoopWindowMs);
+  }
+
+  get reloading(): boolean {
+    return this.queue.busy;
+  }
+
+  /** Start the first generation. Resolves with the result; the master serves 503s with the finding when it failed. */
+  start(): Promise<ReloadResult> {
+    return this.request('restart', 'start', []);
+  }
+
+  /** Ask for a reload; coalesced with others. Resolves when the reload covering it ends. */
+  request(kind: ReloadKind, reason: string, files: string[]): Promise<ReloadResult> {
+    return new Promise((resolve) => {
+      const batch = this.queue.push({ kind, reason, files, waiter: resolve });
+      if (batch) void this.run(batch);
+    });
+  }
+
+  /** The least busy live worker, or undefined when none is ready. */
+  pick(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const w of this.live) {
+      if (w.state !== 'ready') continue;
+      if (!best || w.inFlight < best.inFlight) best = w;
+    }
+    return best;
+  }
+
+  /** Wait (bounded) for a ready worker: requests are held, not failed, while none is ready. */
+  waitForWorker(timeoutMs: number): Promise<Worker | undefined> {
+    const now = this.pick();
+    if (now || this.closing) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const onReady = () => {
+        const w = this.pick();
+        if (!w) return;
+        clearTimeout(timer);
+        this.readyWaiters.delete(onReady);
+        resolve(w);
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(onReady);
+        resolve(undefined);
+      }, timeoutMs);
+      this.readyWaiters.add(onReady);
+    });
+  }
+
+  workers(): WorkerInfo[] {
+    return [...this.live, ...this.retiring].map((w) => describe(w));
+  }
+
+  /** Called by the front after each request; recycles a worker that reached maxRequests. */
+  requestDone(worker: Worker): void {
+    if (this.config.restart.maxRequests <= 0 || worker.state !== 'ready') return;
+    let at = this.recycleAt.get(worker);
+    if (at === undefined) {
+      at = recycleThreshold(this.config.restart.maxRequests, this.config.restart.maxRequestsJitter);
+      this.recycleAt.set(worker, at);
+    }
+    if (worker.requests >= at && !this.queue.busy && this.live.includes(worker)) {
+      this.recycleAt.set(worker, Infinity);
+      void this.replace(worker, 'recycle', `served ${worker.requests} requests (maxRequests ${this.config.restart.maxRequests})`);
+    }
+  }
+
+  /** Stop everything: live and retiring workers get SIGTERM (after draining in-flight requests). */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const wake of this.readyWaiters) wake();
+    const all = [...this.live, ...this.retiring];
+    this.live = [];
+    await Promise.allSettled(all.map((w) => this.retire(w)));
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private async run(batch: Batch<Waiter>): Promise<void> {
+    const id = this.nextReloadId++;
+    const started = Date.now();
+    const reason = batch.reasons.join(', ');
+    this.emitEvent({ kind: 'reload-start', id, reason, ...(batch.files.length ? { files: batch.files } : {}) });
+    let result: ReloadResult;
+    try {
+      const finding = batch.kind === 'restart' ? await this.restartAll(id) : batch.kind === 'rollback' ? await this.rollback(id) : await this.rollAll(id);
+      result = { id, ok: !finding, durationMs: Date.now() - started, generation: this.generation, ...(finding ? { finding } : {}) };
+    } catch (err) {
+      const finding: Finding = { code: 'SR_INTERNAL', severity: 'error', message: `reload failed inside the master: ${(err as Error).stack ?? err}` };
+      result = { id, ok: false, durationMs: Date.now() - started, generation: this.generation, finding };
+    }
+    this.lastReload = { ...result, at: Date.now() };
+    if (result.ok) {
+      this.crashGuard.reset();
+      this.crashLoopStopped = false;
+      this.backoff = this.backoff.reset();
+    }
+    this.emitEvent({ kind: result.ok ? 'reload-done' : 'reload-failed', ...result });
+    this.emitEvent({ kind: 'findings', source: 'reload', findings: result.finding ? [result.finding] : [] });
+    for (const waiter of batch.waiters) waiter(result);
+    const next = this.closing ? undefined : this.queue.finish();
+    if (next) void this.run(next);
+  }
+
+  /** Rolling reload: new generation beside the old, switch when ready, drain the old. */
+  private async rollAll(reloadId: number, spec = this.spec): Promise<Finding | undefined> {
+    const target = this.config.workers;
+    const batchSize = this.config.reload.batchSize > 0 ? this.config.reload.batchSize : target;
+    const generation = this.generation + 1;
+    const old = [...this.live];
+    const drains: Promise<unknown>[] = [];
+    let switched = 0;
+    while (switched < target) {
+      const count = Math.min(batchSize, target - switched);
+      this.progress(reloadId, `starting ${count} worker${count > 1 ? 's' : ''} of generation ${generation}`);
+      const fresh = Array.from({ length: count }, () => this.createWorker(generation, spec));
+      const results = await Promise.allSettled(fresh.map((w) => w.start()));
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure || this.closing) {
+        await Promise.allSettled(fresh.map((w) => w.stop(0)));
+        await Promise.allSettled(drains);
+        return this.closing ? undefined : toFinding(failure!.reason);
+      }
+      if (switched === 0) {
+        this.generation = generation;
+      }
+      // Switch: the fresh workers take new requests from now on; as many old ones stop taking them.
+      const leaving = old.splice(0, count);
+      this.live = [...this.live.filter((w) => !leaving.includes(w)), ...fresh];
+      for (const w of fresh) this.watchLive(w);
+      this.wakeWaiters();
+      this.progress(reloadId, `switched ${count} worker${count > 1 ? 's' : ''} to generation ${generation}`);
+      drains.push(...leaving.map((w) => this.retire(w)));
+      switched += count;
+    }
+    // Old workers beyond the target (workers was lowered) leave too.
+    drains.push(...old.map((w) => this.retire(w)));
+    if (drains.length) this.progress(reloadId, `draining ${drains.length} old worker${drains.length > 1 ? 's' : ''}`);
+    await Promise.allSettled(drains);
+    this.previousSpec = this.spec;
+    this.spec = spec;
+    return undefined;
+  }
+
+  /** Full restart: stop every worker first (requests are held meanwhile), then start fresh. */
+  private async restartAll(reloadId: number): Promise<Finding | undefined> {
+    const old = this.live;
+    this.live = [];
+    if (old.length) this.progress(reloadId, `stopping ${old.length} worker${old.length > 1 ? 's' : ''}`);
+    await Promise.allSettled(old.map((w) => this.retire(w)));
+    return this.rollAll(reloadId);
+  }
+
+  private async rollback(reloadId: number): Promise<Finding | undefined> {
+    if (!this.previousSpec) {
+      return { code: 'SR_NO_ROLLBACK', severity: 'warning', message: 'there is no previous generation to roll back to', fix: 'rollback works after at least one successful reload' };
+    }
+    return this.rollAll(reloadId, this.previousSpec);
+  }
+
+  /** Replace one worker (recycling or crash), keeping its generation. */
+  private async replace(worker: Worker | undefined, why: 'recycle' | 'crash', detail: string): Promise<void> {
+    if (worker) this.emitEvent({ kind: 'worker', event: why, id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}), detail });
+    const fresh = this.createWorker(this.generation, this.spec);
+    try {
+      await fresh.start();
+    } catch (err) {
+      const finding = toFinding(err);
+      this.logger.error(`replacement worker failed: ${finding.message}`);
+      if (why === 'crash') this.onCrash(undefined);
+      return;
+    }
+    if (this.closing) {
+      await fresh.stop(0);
+      return;
+    }
+    this.live = [...this.live.filter((w) => w !== worker), fresh];
+    this.watchLive(fresh);
+    this.wakeWaiters();
+    if (worker && worker.alive) await this.retire(worker);
+  }
+
+  private createWorker(generation: number, spec: WorkerSpec): Worker {
+    const worker = new Worker(this.nextWorkerId++, generation, spec);
+    worker.on('log', (level, line) => this.logger.log(level === 'error' ? 'warn' : 'info', line, worker.id));
+    worker.once('ready', () => {
+      this.emitEvent({ kind: 'worker', event: 'ready', id: worker.id, generation, ...(worker.pid ? { pid: worker.pid } : {}) });
+      this.emit('worker-ready', worker);
+    });
+    worker.once('exit', (info) => {
+      this.emitEvent({
+        kind: 'worker',
+        event: info.killed ? 'killed' : 'exit',
+        id: worker.id,
+        generation,
+        ...(worker.pid ? { pid: worker.pid } : {}),
+        code: info.code,
+        signal: info.signal,
+      });
+    });
+    queueMicrotask(() => this.emitEvent({ kind: 'worker', event: 'spawn', id: worker.id, generation, ...(worker.pid ? { pid: worker.pid } : {}) }));
+    return worker;
+  }
+
+  /** A live worker that exits on its own is a crash: replace it with backoff. */
+  private watchLive(worker: Worker): void {
+    worker.once('exit', (info) => {
+      if (info.planned || this.closing || !this.live.includes(worker)) return;
+      this.live = this.live.filter((w) => w !== worker);
+      this.logger.warn(`worker ${worker.id} (pid ${worker.pid}) crashed: ${info.signal ? `signal ${info.signal}` : `exit code ${info.code}`}`);
+      this.onCrash(worker);
+    });
+  }
+
+  private onCrash(worker: Worker | undefined): void {
+    if (this.closing || this.crashLoopStopped) return;
+    if (this.crashGuard.record(Date.now())) {
+      this.crashLoopStopped = true;
+      const finding: Finding = {
+        code: 'SR_CRASH_LOOP',
+        severity: 'error',
+        message: `workers crashed ${this.crashGuard.count} times within ${this.config.restart.crashLoopWindowMs} ms; no more automatic restarts`,
+        fix: 'look at the worker output for the error, fix it and save (or run "smooth-reload reload") to start again',
+      };
+      this.logger.error(finding.message);
+      this.emitEvent({ kind: 'findings', source: 'crash', findings: [finding] });
+      return;
+    }
+    const delay = this.backoff.delayMs;
+    this.backoff = this.backoff.next();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.live.length < this.config.workers && !this.queue.busy) void this.replace(worker, 'crash', `restarting after ${delay} ms`);
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /** Stop routing to a worker, let in-flight requests finish, then stop it. */
+  private async retire(worker: Worker): Promise<void> {
+    this.live = this.live.filter((w) => w !== worker);
+    if (!worker.alive) return;
+    this.retiring.add(worker);
+    this.emitEvent({ kind: 'worker', event: 'draining', id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}) });
+    this.emit('retired', worker);
+    const drained = await worker.drain(this.config.reload.drainTimeoutMs);
+    if (!drained) this.logger.warn(`worker ${worker.id}: ${worker.inFlight} request(s) still running after reload.drainTimeoutMs (${this.config.reload.drainTimeoutMs} ms); stopping it anyway`);
+    const resources = this.config.reload.killTimeoutMs > 0 ? this.resourcesBeforeKill(worker) : Promise.resolve([] as string[]);
+    const info = await worker.stop(this.config.reload.killTimeoutMs);
+    this.retiring.delete(worker);
+    if (info.killed) {
+      const held = await resources;
+      const finding: Finding = {
+        code: 'SR_KILLED_AFTER_GRACE',
+        severity: 'warning',
+        message: `worker ${worker.id} (pid ${worker.pid}) did not exit within ${this.config.reload.killTimeoutMs} ms of SIGTERM and was killed${held.length ? `; still open: ${summarize(held)}` : ''}`,
+        fix: 'on SIGTERM, close the server and clear intervals and open sockets so the process can exit (or call process.exit when done)',
+        docs: 'docs/troubleshooting.md#sr_killed_after_grace',
+      };
+      this.logger.warn(finding.message);
+      this.emitEvent({ kind: 'findings', source: `killed:${worker.id}`, findings: [finding] });
+    }
+  }
+
+  /** Ask a stopping worker what keeps it alive, shortly before the SIGKILL would come. */
+  private resourcesBeforeKill(worker: Worker): Promise<string[]> {
+    return new Promise((resolve) => {
+      const at = Math.max(0, this.config.reload.killTimeoutMs - 400);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (!worker.alive) return resolve([]);
+        worker.activeResources(300).then(resolve, () => resolve([]));
+      }, at);
+      this.timers.add(timer);
+      worker.once('exit', () => {
+        if (this.timers.delete(timer)) clearTimeout(timer);
+        setTimeout(() => resolve([]), 350);
+      });
+    });
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.readyWaiters]) wake();
+  }
+
+  private progress(id: number, step: string): void {
+    this.logger.debug(`reload #${id}: ${step}`);
+    this.emitEvent({ kind: 'reload-progress', id, step });
+  }
+
+  private emitEvent(event: MasterEvent): void {
+    this.emit('event', event);
+  }
+}
+
+function toFinding(err: unknown): Finding {
+  if (err instanceof WorkerBootError) return { docs: `docs/troubleshooting.md#${err.finding.code.toLowerCase()}`, ...err.finding };
+  return { code: 'SR_INTERNAL', severity: 'error', message: String((err as Error)?.stack ?? err) };
+}
+
+function summarize(resources: string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([name, n]) => (n > 1 ? `${n} × ${name}` : name)).join(', ');
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function describe(w: Worker): WorkerInfo {
+  const sorted = [...w.latencies].sort((a, b) => a - b);
+  return {
+    id: w.id,
+    ...(w.pid ? { pid: w.pid } : {}),
+    generation: w.generation,
+    state: w.state,
+    ...(w.port ? { port: w.port } : {}),
+    inFlight: w.inFlight,
+    requests: w.requests,
+    errors: w.errors,
+    startedAt: w.startedAt,
+    ...(sorted.length ? { latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) } } : {}),
+  };
+}

@@ -1,0 +1,380 @@
+/**
+ * One worker process: spawn, readiness, output, and a stop that is SIGTERM then SIGKILL.
+ * The worker knows nothing of routing; the pool decides when it serves and when it drains.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import type { Finding } from '../protocol';
+import { isWorkerMessage } from '../runners/worker-messages';
+import { parseBootError } from '../runners/boot-error';
+
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
+
+export interface WorkerSpec {
+  cwd: string;
+  env: Record<string, string>;
+  /** Node runner: the entry file; command runner: a shell command listening on $PORT. */
+  entry?: string;
+  command?: string;
+  nodePath: string;
+  nodeArgs: string[];
+  /** Absolute path of dist/bootstrap.js (Node) and dist/worker-shim.js (commands). */
+  bootstrapPath: string;
+  shimPath: string;
+  readiness: { mode: 'listen' | 'explicit' | 'http'; path: string; timeoutMs: number };
+  /** Used in messages: the port the app asked for, as configured. */
+  publicPort: number;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when the master asked it to stop (never mistaken for a crash). */
+  planned: boolean;
+  /** True when it had to be SIGKILLed after the grace period. */
+  killed: boolean;
+}
+
+export class WorkerBootError extends Error {
+  constructor(readonly finding: Finding) {
+    super(finding.message);
+    this.name = 'WorkerBootError';
+  }
+}
+
+const STDERR_TAIL_BYTES = 16 * 1024;
+
+export interface WorkerEvents {
+  log: [level: 'info' | 'error', line: string];
+  ready: [];
+  exit: [info: ExitInfo];
+  idle: [];
+  loaded: [files: { file: string; sha1: string }[]];
+}
+
+export class Worker extends EventEmitter<WorkerEvents> {
+  state: WorkerState = 'starting';
+  port: number | undefined;
+  pid: number | undefined;
+  inFlight = 0;
+  requests = 0;
+  errors = 0;
+  readonly startedAt = Date.now();
+  /** Connections to this worker are pooled: the master's link is always keep-alive. */
+  readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
+  loadedFiles: { file: string; sha1: string }[] = [];
+  exitInfo: ExitInfo | undefined;
+  private child: ChildProcess | undefined;
+  private stderrTail = '';
+  private planned = false;
+  private killed = false;
+  private readonly exited: Promise<ExitInfo>;
+  private resolveExited!: (info: ExitInfo) => void;
+  private stopPromise: Promise<ExitInfo> | undefined;
+  readonly latencies: number[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly generation: number,
+    private readonly spec: WorkerSpec,
+  ) {
+    super();
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  /** Spawn and wait until ready. Rejects with WorkerBootError (and the process is gone) on failure. */
+  async start(): Promise<void> {
+    const { spec } = this;
+    const commandPort = spec.command ? await freePort() : 0;
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...spec.env,
+      SMOOTH_RELOAD_WORKER: '1',
+      SMOOTH_RELOAD_WORKER_ID: String(this.id),
+      SMOOTH_RELOAD_GENERATION: String(this.generation),
+    };
+    let child: ChildProcess;
+    if (spec.command) {
+      env.PORT = String(commandPort);
+      env.HOST = '127.0.0.1';
+      child = spawn(spec.nodePath, [spec.shimPath, spec.command], { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    } else {
+      child = spawn(spec.nodePath, ['--require', spec.bootstrapPath, ...spec.nodeArgs, spec.entry!], {
+        cwd: spec.cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+    }
+    this.child = child;
+    this.pid = child.pid;
+    this.pipeOutput(child);
+
+    const ready = new Promise<void>((resolve, reject) => {
+      let listened = false;
+      const timer = setTimeout(() => {
+        done(this.bootError('SR_BOOT_TIMEOUT', this.timeoutMessage(listened, commandPort)));
+      }, spec.readiness.timeoutMs);
+      let settled = false;
+      const done = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onExit = () => {
+        // Give stderr a moment to flush its last chunk before parsing it.
+        setImmediate(() => done(this.crashError()));
+      };
+      const becameReachable = (port: number) => {
+        this.port = port;
+        listened = true;
+        if (spec.readiness.mode === 'http') {
+          probeHttp(port, spec.readiness.path, () => settled).then(() => done(), (err: Error) => done(this.bootError('SR_BOOT_HEALTH', err.message)));
+        } else if (spec.readiness.mode === 'listen') done();
+      };
+      const onMessage = (message: unknown) => {
+        if (message === 'ready' || (isWorkerMessage(message) && message.type === 'smooth-reload:ready')) {
+          if (spec.readiness.mode === 'explicit' && this.port !== undefined) done();
+          else if (spec.readiness.mode === 'explicit') explicitReady = true;
+        } else if (isWorkerMessage(message) && message.type === 'smooth-reload:listening') {
+          becameReachable(message.port);
+          if (explicitReady) done();
+        }
+      };
+      let explicitReady = false;
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.on('error', (err) => done(this.bootError('SR_SPAWN_FAILED', `cannot start the worker: ${err.message}`, `check "nodePath" (${spec.nodePath}) in the config`)));
+      if (spec.command) {
+        waitForPort(commandPort, spec.readiness.timeoutMs, () => settled || child.exitCode !== null).then(
+          (ok) => ok && becameReachable(commandPort),
+          () => undefined,
+        );
+      }
+    });
+    child.on('message', (message) => {
+      if (isWorkerMessage(message) && message.type === 'smooth-reload:loaded') {
+        this.loadedFiles = message.files;
+        this.emit('loaded', message.files);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      this.state = 'exited';
+      this.agent.destroy();
+      this.exitInfo = { code, signal, planned: this.planned, killed: this.killed };
+      this.resolveExited(this.exitInfo);
+      this.emit('exit', this.exitInfo);
+    });
+
+    try {
+      await ready;
+    } catch (err) {
+      await this.stop(0);
+      throw err;
+    }
+    this.state = 'ready';
+    if (!spec.command) child.send?.({ type: 'smooth-reload:report-loaded' }, () => undefined);
+    this.emit('ready');
+  }
+
+  /** Mark as draining: the pool routes nothing new here. Resolves when in-flight reaches 0 or on timeout. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.state === 'ready' || this.state === 'starting') this.state = 'draining';
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.off('idle', onIdle);
+        resolve(false);
+      }, timeoutMs);
+      const onIdle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.once('idle', onIdle);
+    });
+  }
+
+  requestStarted(): void {
+    this.inFlight++;
+    this.requests++;
+  }
+  requestFinished(failed: boolean, latencyMs?: number): void {
+    this.inFlight--;
+    if (failed) this.errors++;
+    if (latencyMs !== undefined) {
+      this.latencies.push(latencyMs);
+      if (this.latencies.length > 1024) this.latencies.splice(0, this.latencies.length - 1024);
+    }
+    if (this.inFlight === 0) this.emit('idle');
+  }
+
+  /** Ask what keeps the process alive (Node workers only); empty when it cannot tell. */
+  async activeResources(timeoutMs = 300): Promise<string[]> {
+    const child = this.child;
+    if (!child?.connected || this.spec.command) return [];
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        resolve([]);
+      }, timeoutMs);
+      const onMessage = (message: unknown) => {
+        if (isWorkerMessage(message) && message.type === 'smooth-reload:handles') {
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(message.resources);
+        }
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'smooth-reload:report-handles' }, () => undefined);
+    });
+  }
+
+  /** SIGTERM, then SIGKILL after `killTimeoutMs`. Idempotent: a second call returns the first's promise. */
+  stop(killTimeoutMs: number): Promise<ExitInfo> {
+    if (this.stopPromise) return this.stopPromise;
+    this.planned = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.state = 'exited';
+      this.agent.destroy();
+      const info = this.exitInfo ?? { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, planned: true, killed: false };
+      this.stopPromise = Promise.resolve(info);
+      return this.stopPromise;
+    }
+    this.state = 'stopping';
+    this.agent.destroy();
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      this.killed = true;
+      child.kill('SIGKILL');
+    }, killTimeoutMs);
+    this.stopPromise = this.exited.finally(() => clearTimeout(timer));
+    return this.stopPromise;
+  }
+
+  get alive(): boolean {
+    return this.state !== 'exited';
+  }
+
+  private pipeOutput(child: ChildProcess): void {
+    const lines = (level: 'info' | 'error') => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const text = partial + chunk.toString();
+        const parts = text.split('\n');
+        partial = parts.pop() ?? '';
+        for (const line of parts) this.emit('log', level, line);
+        if (partial.length > 8192) {
+          this.emit('log', level, partial);
+          partial = '';
+        }
+      };
+    };
+    child.stdout?.on('data', lines('info'));
+    const err = lines('error');
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+      err(chunk);
+    });
+  }
+
+  private crashError(): WorkerBootError {
+    const parsed = parseBootError(this.stderrTail);
+    const child = this.child!;
+    const how = child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`;
+    if (parsed) {
+      const inUse = /EADDRINUSE/.test(parsed.message);
+      return new WorkerBootError({
+        code: inUse ? 'SR_PORT_IN_USE' : 'SR_BOOT_CRASH',
+        severity: 'error',
+        message: `new worker ${how} before it was ready: ${parsed.message}`,
+        ...(parsed.file ? { file: parsed.file } : {}),
+        ...(parsed.line ? { line: parsed.line } : {}),
+        ...(parsed.column ? { column: parsed.column } : {}),
+        fix: inUse
+          ? 'a second server in the app listens on a fixed port; only the first listen() is redirected. Close the other process or make that port configurable.'
+          : 'fix the error and save again; the previous workers keep serving until then',
+        related: parsed.frames.slice(0, 5).map((f) => ({ file: f.file, line: f.line, message: 'called from here' })),
+      });
+    }
+    return this.bootError('SR_BOOT_CRASH', `new worker ${how} before it was ready${this.stderrTail.trim() ? `: ${lastLine(this.stderrTail)}` : ' and printed nothing'}`);
+  }
+
+  private timeoutMessage(listened: boolean, commandPort: number): string {
+    const { spec } = this;
+    const secs = `${spec.readiness.timeoutMs} ms`;
+    if (spec.command && !listened) {
+      return `the command did not listen on $PORT=${commandPort} within ${secs}. Make the app read its port from the PORT environment variable (for example "php -S 127.0.0.1:$PORT"), or raise readiness.timeoutMs`;
+    }
+    if (spec.readiness.mode === 'explicit') return `the app did not call smoothReload.ready() (or process.send('ready')) within ${secs}`;
+    if (!listened) return `the app did not call listen() within ${secs}: is "${spec.entry}" the file that starts the server?`;
+    return `the worker was not ready within ${secs}`;
+  }
+
+  private bootError(code: string, message: string, fix?: string): WorkerBootError {
+    return new WorkerBootError({ code, severity: 'error', message, fix: fix ?? 'fix the cause and save again; the previous workers keep serving until then' });
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1].slice(0, 300);
+}
+
+/** A free loopback port, for command workers that must be told their port up front. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll until something accepts connections on the port. */
+async function waitForPort(port: number, timeoutMs: number, cancelled: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !cancelled()) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/** Poll an HTTP path until it answers below 500. */
+async function probeHttp(port: number, pathName: string, cancelled: () => boolean): Promise<void> {
+  let lastError = '';
+  while (!cancelled()) {
+    const status = await new Promise<number>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: pathName, agent: false, timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (err) => {
+        lastError = err.message;
+        resolve(0);
+      });
+      req.on('timeout', () => req.destroy(new Error('health check timed out')));
+    });
+    if (status > 0 && status < 500) return;
+    if (status >= 500) lastError = `health path ${pathName} answered ${status}`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(lastError || `health path ${pathName} never answered`);
+}

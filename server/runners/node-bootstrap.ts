@@ -1,0 +1,103 @@
+/**
+ * Preloaded (`node --require`) into every Node worker, before the app's own code.
+ * - The app's first `listen()` lands on a private loopback port that the master proxies to,
+ *   so apps that hard-code a port work and several workers never collide.
+ * - Tells the master over IPC when it listens, which files it compiled (with content hashes,
+ *   so the doctor can spot stale code), and, when asked, what keeps it alive after SIGTERM.
+ * - Exits when the master goes away, so a SIGKILLed master leaves no worker behind.
+ * Runs inside the user's app: no dependencies, nothing global beyond `globalThis.smoothReload`.
+ */
+import * as crypto from 'node:crypto';
+import * as net from 'node:net';
+import * as http from 'node:http';
+import Module from 'node:module';
+import type { WorkerMessage } from './worker-messages';
+
+const send = (message: WorkerMessage): void => {
+  if (process.connected && process.send) process.send(message);
+};
+
+// ---- master lifetime -------------------------------------------------------
+if (process.send) {
+  process.on('disconnect', () => {
+    // The master is gone (even SIGKILLed: the IPC pipe closes). Nobody proxies to us any more.
+    process.exit(0);
+  });
+  // A 'disconnect' listener refs the channel; unref it so an app that closes its server on
+  // SIGTERM can still exit on its own, as it would without us.
+  (process as unknown as { channel?: { unref(): void } }).channel?.unref();
+}
+
+// ---- listen redirect -------------------------------------------------------
+const privateHost = '127.0.0.1';
+const wantedPort = Number(process.env.SMOOTH_RELOAD_WORKER_PORT ?? 0);
+let redirected = false;
+const originalListen = net.Server.prototype.listen;
+
+function requestedPortOf(args: unknown[]): number | string | undefined {
+  const first = args[0];
+  if (typeof first === 'number' || typeof first === 'string') return first;
+  if (first && typeof first === 'object') {
+    const o = first as { port?: number | string; path?: string };
+    return o.port ?? o.path;
+  }
+  return undefined;
+}
+
+net.Server.prototype.listen = function patchedListen(this: net.Server, ...args: unknown[]) {
+  const isPipe = typeof args[0] === 'string' && isNaN(Number(args[0]));
+  const isHandle = !!args[0] && typeof args[0] === 'object' && ('fd' in (args[0] as object) || '_handle' in (args[0] as object));
+  if (redirected || isPipe || isHandle || process.env.SMOOTH_RELOAD_WORKER !== '1') {
+    return originalListen.apply(this, args as Parameters<typeof originalListen>);
+  }
+  redirected = true;
+  const requested = requestedPortOf(args);
+  const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
+  if (this instanceof http.Server) {
+    // Only the master talks to this server: keep its connections open until the master closes
+    // them, so a pooled connection is never closed under a request being sent on it.
+    this.keepAliveTimeout = 0;
+  }
+  this.once('listening', () => {
+    const address = this.address();
+    const port = address && typeof address === 'object' ? address.port : wantedPort;
+    send({ type: 'smooth-reload:listening', port, requested: requested === undefined ? null : String(requested) });
+  });
+  return originalListen.call(this, { port: wantedPort, host: privateHost }, callback);
+} as typeof net.Server.prototype.listen;
+
+// ---- loaded files ----------------------------------------------------------
+// Hash what was actually compiled: if the file on disk differs after a reload, the worker runs
+// stale code (a build step that did not run, a cache in front of the file).
+const loaded = new Map<string, string>();
+type CompileFn = (content: string, filename: string) => unknown;
+const proto = (Module as unknown as { prototype: { _compile: CompileFn } }).prototype;
+const originalCompile = proto._compile;
+proto._compile = function patchedCompile(this: unknown, content: string, filename: string) {
+  if (!filename.includes(`${'/'}node_modules${'/'}`)) {
+    loaded.set(filename, crypto.createHash('sha1').update(content).digest('hex'));
+  }
+  return originalCompile.call(this, content, filename);
+};
+
+function reportLoaded(): void {
+  send({ type: 'smooth-reload:loaded', files: [...loaded].map(([file, sha1]) => ({ file, sha1 })) });
+}
+
+// ---- explicit readiness ----------------------------------------------------
+/** For apps started with readiness "explicit": call once the app can serve. */
+function ready(): void {
+  reportLoaded();
+  send({ type: 'smooth-reload:ready' });
+}
+(globalThis as unknown as { smoothReload: { ready: () => void; worker: boolean } }).smoothReload = { ready, worker: true };
+
+process.on('message', (message: unknown) => {
+  if (message && typeof message === 'object' && (message as { type?: string }).type === 'smooth-reload:report-loaded') reportLoaded();
+  if (message && typeof message === 'object' && (message as { type?: string }).type === 'smooth-reload:report-handles') {
+    // What keeps the event loop alive: named in the finding when the worker ignored SIGTERM.
+    const info = (process as unknown as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo?.() ?? [];
+    send({ type: 'smooth-reload:handles', resources: info });
+  }
+});
+(process as unknown as { channel?: { unref(): void } }).channel?.unref();

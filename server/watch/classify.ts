@@ -1,0 +1,63 @@
+/**
+ * What a changed file asks for (pure): nothing (ignored), a browser-only update (CSS, images and
+ * other static files), a rolling reload of the workers, or a full restart.
+ */
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+
+export type ChangeKind = 'ignored' | 'css' | 'asset' | 'code' | 'restart';
+
+/** Never worth a reload: version control, dependencies, our own state, editor droppings. */
+export const DEFAULT_IGNORES = [
+  '**/.git/**',
+  '**/node_modules/**',
+  '**/.smooth-reload/**',
+  '**/.vscode/**',
+  '**/.idea/**',
+  '**/coverage/**',
+  '**/*.log',
+  '**/.DS_Store',
+  '**/*.swp',
+  '**/*.swx',
+  '**/*~',
+  '**/.#*',
+  '**/#*#',
+  '**/__pycache__/**',
+  '**/*.pyc',
+];
+
+export interface ClassifyOptions {
+  cwd: string;
+  ignore: string[];
+  /** Folders (relative to cwd) whose files only the browser needs. */
+  staticDirs: string[];
+  restartOn: string[];
+}
+
+export type Classifier = (file: string) => ChangeKind;
+
+export function createClassifier(options: ClassifyOptions): Classifier {
+  const opts = { dot: true };
+  const ignored = picomatch([...DEFAULT_IGNORES, ...options.ignore], opts);
+  const restart = options.restartOn.length ? picomatch(options.restartOn, opts) : () => false;
+  const staticDirs = options.staticDirs.map((d) => path.resolve(options.cwd, d) + path.sep);
+  return (file: string) => {
+    const abs = path.resolve(options.cwd, file);
+    const rel = path.relative(options.cwd, abs).split(path.sep).join('/');
+    if (ignored(rel) || ignored(abs) || ignored(rel + '/')) return 'ignored';
+    if (restart(rel)) return 'restart';
+    if (staticDirs.some((d) => abs.startsWith(d))) return /\.css$/i.test(abs) ? 'css' : 'asset';
+    return 'code';
+  };
+}
+
+export interface ChangeBatch {
+  code: string[];
+  css: string[];
+  asset: string[];
+  restart: string[];
+}
+
+export function emptyBatch(): ChangeBatch {
+  return { code: [], css: [], asset: [], restart: [] };
+}

@@ -1,0 +1,119 @@
+/**
+ * Watches the project with chokidar and hands over debounced, classified batches of changes.
+ * Watch errors (ENOSPC: inotify limit) become findings, and the watcher is restarted when it dies.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from '../logger';
+import type { Finding } from '../protocol';
+import { createClassifier, emptyBatch, type ChangeBatch, type ClassifyOptions } from './classify';
+
+export interface WatcherOptions extends ClassifyOptions {
+  paths: string[];
+  debounceMs: number;
+  usePolling: boolean;
+}
+
+export class ProjectWatcher {
+  private watcher: FSWatcher | undefined;
+  private batch = emptyBatch();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly classify;
+  /** mtimes already handled (a save that the editor reported before the watcher saw it). */
+  private readonly handled = new Map<string, number>();
+
+  constructor(
+    private readonly options: WatcherOptions,
+    private readonly onBatch: (batch: ChangeBatch) => void,
+    private readonly onFinding: (finding: Finding | undefined) => void,
+    private readonly logger: Logger,
+  ) {
+    this.classify = createClassifier(options);
+  }
+
+  start(): Promise<void> {
+    const { options } = this;
+    const roots = options.paths.map((p) => path.resolve(options.cwd, p));
+    const watcher = watch(roots, {
+      ignoreInitial: true,
+      usePolling: options.usePolling,
+      interval: 200,
+      ignored: (file: string) => !roots.includes(file) && this.classify(file) === 'ignored',
+    });
+    this.watcher = watcher;
+    for (const event of ['add', 'change', 'unlink'] as const) watcher.on(event, (file: string) => this.onChange(file));
+    watcher.on('error', (err) => this.onError(err as NodeJS.ErrnoException));
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  /** Files a client already reloaded for; their watcher events with the same mtime are dropped. */
+  markHandled(files: string[]): void {
+    for (const f of files) {
+      const abs = path.resolve(this.options.cwd, f);
+      try {
+        this.handled.set(abs, fs.statSync(abs).mtimeMs);
+      } catch {
+        // Deleted: nothing to dedupe.
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    return this.watcher?.close() ?? Promise.resolve();
+  }
+
+  private onChange(file: string): void {
+    const kind = this.classify(file);
+    if (kind === 'ignored') return;
+    const seen = this.handled.get(file);
+    if (seen !== undefined) {
+      let mtime = -1;
+      try {
+        mtime = fs.statSync(file).mtimeMs;
+      } catch {
+        // Deleted since.
+      }
+      this.handled.delete(file);
+      if (mtime === seen) return;
+    }
+    const list = this.batch[kind];
+    if (!list.includes(file)) list.push(file);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const batch = this.batch;
+      this.batch = emptyBatch();
+      this.onBatch(batch);
+    }, this.options.debounceMs);
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    if (err.code === 'ENOSPC' || err.code === 'EMFILE') {
+      let limit = 'unknown';
+      try {
+        limit = fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim();
+      } catch {
+        // Not Linux.
+      }
+      this.onFinding({
+        code: 'SR_WATCH_LIMIT',
+        severity: 'error',
+        message: `the file watcher ran out of ${err.code === 'ENOSPC' ? `inotify watches (fs.inotify.max_user_watches = ${limit})` : 'file descriptors'}; changes are not seen`,
+        fix:
+          err.code === 'ENOSPC'
+            ? 'raise the limit: sudo sysctl fs.inotify.max_user_watches=524288 (persist it in /etc/sysctl.d/), or narrow "watch.paths", or set "watch.usePolling": true'
+            : 'raise the open file limit (ulimit -n) or narrow "watch.paths"',
+        docs: 'docs/troubleshooting.md#sr_watch_limit',
+      });
+      return;
+    }
+    this.logger.warn(`file watcher error: ${err.message}; restarting the watcher`);
+    if (this.closed) return;
+    void this.watcher?.close().then(() => {
+      if (!this.closed) void this.start();
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/** Real load with autocannon, recording which code version answered each request and when. */
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** [receivedAt, version] for every response. */
+  versions: [number, string][];
+  errorCodes: Record<string, number>;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections?: number;
+  durationSec: number;
+  keepAlive?: boolean;
+}
+
+/** Run load for a bounded time; `during` runs concurrently (reloads) and the load stops after both. */
+export async function runLoad(options: LoadOptions, during: () => Promise<void>): Promise<LoadResult> {
+  const versions: [number, string][] = [];
+  const errorCodes: Record<string, number> = {};
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections ?? 50,
+    duration: options.durationSec,
+    timeout: 10,
+    headers: options.keepAlive === false ? { connection: 'close' } : {},
+    requests: [
+      {
+        onResponse: (_status: number, body: string) => {
+          versions.push([Date.now(), body.split(' ')[0]]);
+        },
+      },
+    ],
+  } as autocannon.Options);
+  instance.on('reqError', (err: NodeJS.ErrnoException) => {
+    const code = err.code ?? err.message;
+    errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+  });
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance.on('done', resolve);
+    instance.on('error', reject);
+  });
+  try {
+    await during();
+  } finally {
+    // Keep load on until the planned duration ends.
+  }
+  const result = await done;
+  return {
+    requests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    versions,
+    errorCodes,
+  };
+}

@@ -1,0 +1,74 @@
+/** Start the real CLI (dist/cli.js) as a child process and follow its JSON event stream. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import type { MasterEvent } from '../../server/protocol';
+import { isAlive, waitFor } from './processes';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(REPO, 'dist', 'cli.js');
+
+export interface RunningMaster {
+  proc: ChildProcess;
+  url: string;
+  port: number;
+  events: MasterEvent[];
+  output: string[];
+  /** Wait for an event matching `pred` that arrives after `since` events (default: any). */
+  waitEvent<K extends MasterEvent['kind']>(kind: K, pred?: (e: Extract<MasterEvent, { kind: K }>) => boolean, timeoutMs?: number, since?: number): Promise<Extract<MasterEvent, { kind: K }>>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<RunningMaster>();
+
+export async function startMaster(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunningMaster> {
+  const proc = spawn(process.execPath, [CLI, 'serve', '--json', '--port', '0', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: MasterEvent[] = [];
+  const output: string[] = [];
+  let url = '';
+  const rl = readline.createInterface({ input: proc.stdout! });
+  rl.on('line', (line) => {
+    output.push(line);
+    try {
+      const e = JSON.parse(line);
+      if (e.kind === 'listening') url = e.url;
+      else events.push(e);
+    } catch {
+      // Not JSON: kept in output.
+    }
+  });
+  proc.stderr!.on('data', (d) => output.push(String(d)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const master: RunningMaster = {
+    proc,
+    get url() {
+      return url;
+    },
+    get port() {
+      return Number(new URL(url).port);
+    },
+    events,
+    output,
+    waitEvent(kind, pred = () => true, timeoutMs = 20000, since = 0) {
+      return waitFor(`event ${kind}`, () => events.slice(since).find((e) => e.kind === kind && pred(e as never)) as never, timeoutMs);
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const code = await exited;
+      running.delete(master);
+      return code;
+    },
+  };
+  running.add(master);
+  await waitFor('the master to listen', () => url || proc.exitCode !== null, 20000);
+  if (!url) throw new Error(`master exited early (${proc.exitCode}):\n${output.join('\n')}`);
+  return master;
+}
+
+/** Stop every master a test left running (used by the global afterEach). */
+export async function stopAllMasters(): Promise<void> {
+  await Promise.all([...running].map((m) => m.stop()));
+}
+
+export { isAlive };
