@@ -52,11 +52,20 @@ export class ProjectWatcher {
   markHandled(files: string[]): void {
     for (const f of files) {
       const abs = path.resolve(this.options.cwd, f);
+      // The watcher may have seen the save first: take it out of the pending batch.
+      for (const list of Object.values(this.batch) as string[][]) {
+        const i = list.indexOf(abs);
+        if (i >= 0) list.splice(i, 1);
+      }
       try {
         this.handled.set(abs, fs.statSync(abs).mtimeMs);
       } catch {
         // Deleted: nothing to dedupe.
       }
+    }
+    if (this.timer && !Object.values(this.batch).some((list: string[]) => list.length)) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
   }
 

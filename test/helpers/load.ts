@@ -1,4 +1,5 @@
 /** Real load with autocannon, recording which code version answered each request and when. */
+import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -35,7 +36,7 @@ export async function runLoad(options: LoadOptions, during: () => Promise<void>)
         },
       },
     ],
-  } as autocannon.Options);
+  } as autocannon.Options) as unknown as EventEmitter;
   instance.on('reqError', (err: NodeJS.ErrnoException) => {
     const code = err.code ?? err.message;
     errorCodes[code] = (errorCodes[code] ?? 0) + 1;
@@ -44,11 +45,8 @@ export async function runLoad(options: LoadOptions, during: () => Promise<void>)
     instance.on('done', resolve);
     instance.on('error', reject);
   });
-  try {
-    await during();
-  } finally {
-    // Keep load on until the planned duration ends.
-  }
+  // The load keeps running for its planned duration after `during` returns.
+  await during();
   const result = await done;
   return {
     requests: result.requests.total,
