@@ -174,6 +174,9 @@ export async function main(argv: string[], out: Printer): Promise<number> {
 
 /** Entry point for bin/smooth-reload.js and `node dist/cli.js`. */
 export function run(): void {
+  // A closed stdout (the editor that started us went away) must not crash a serving master.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const out: Printer = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
   main(process.argv.slice(2), out).then((code) => {
     process.exitCode = code;

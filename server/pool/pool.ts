@@ -38,6 +38,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   private readonly recycleAt = new WeakMap<Worker, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
+  private replacing = 0;
   /** The previous generation's spec, for rollback. */
   private previousSpec: WorkerSpec | undefined;
 
@@ -53,6 +54,11 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   get reloading(): boolean {
     return this.queue.busy;
+  }
+
+  /** True while a worker may become ready: a reload, or a crash restart waiting or starting. */
+  get recovering(): boolean {
+    return this.queue.busy || this.replacing > 0 || this.timers.size > 0;
   }
 
   /** Start the first generation. Resolves with the result; the master serves 503s with the finding when it failed. */
@@ -81,11 +87,12 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** Wait (bounded) for a ready worker: requests are held, not failed, while none is ready. */
   waitForWorker(timeoutMs: number): Promise<Worker | undefined> {
     const now = this.pick();
-    if (now || this.closing) return Promise.resolve(now);
+    // Hold only while a worker may still come: a reload or a crash restart is under way.
+    if (now || this.closing || !this.recovering) return Promise.resolve(now);
     return new Promise((resolve) => {
       const onReady = () => {
         const w = this.pick();
-        if (!w) return;
+        if (!w && this.recovering && !this.closing) return;
         clearTimeout(timer);
         this.readyWaiters.delete(onReady);
         resolve(w);
@@ -153,6 +160,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     for (const waiter of batch.waiters) waiter(result);
     const next = this.closing ? undefined : this.queue.finish();
     if (next) void this.run(next);
+    else this.wakeWaiters();
   }
 
   /** Rolling reload: new generation beside the old, switch when ready, drain the old. */
@@ -215,6 +223,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   private async replace(worker: Worker | undefined, why: 'recycle' | 'crash', detail: string): Promise<void> {
     if (worker) this.emitEvent({ kind: 'worker', event: why, id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}), detail });
     const fresh = this.createWorker(this.generation, this.spec);
+    this.replacing++;
     try {
       await fresh.start();
     } catch (err) {
@@ -222,6 +231,10 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.logger.error(`replacement worker failed: ${finding.message}`);
       if (why === 'crash') this.onCrash(undefined);
       return;
+    } finally {
+      this.replacing--;
+      // Held requests must not wait out their timeout when nothing more is coming.
+      if (!this.recovering) this.wakeWaiters();
     }
     if (this.closing) {
       await fresh.stop(0);

@@ -15,6 +15,7 @@ export interface LoadResult {
 export interface LoadOptions {
   url: string;
   connections?: number;
+  /** Upper bound; the load stops 1 s after `during` finishes, or at this bound. */
   durationSec: number;
   keepAlive?: boolean;
 }
@@ -45,8 +46,10 @@ export async function runLoad(options: LoadOptions, during: () => Promise<void>)
     instance.on('done', resolve);
     instance.on('error', reject);
   });
-  // The load keeps running for its planned duration after `during` returns.
+  // Keep the load on for a second after the last reload, so its new code is seen under load too.
   await during();
+  await new Promise((r) => setTimeout(r, 1000));
+  (instance as unknown as { stop(): void }).stop();
   const result = await done;
   return {
     requests: result.requests.total,

@@ -21,7 +21,7 @@ for (const workers of [1, 2]) {
         const master = await startMaster(dir, ['app.js', '--workers', String(workers)]);
         await master.waitEvent('reload-done');
         const doneAt: [number, string][] = [];
-        const result = await runLoad({ url: master.url, durationSec: 8, keepAlive, connections: 50 }, async () => {
+        const result = await runLoad({ url: master.url, durationSec: 60, keepAlive, connections: 50 }, async () => {
           for (const v of [2, 3, 4]) {
             await new Promise((r) => setTimeout(r, 700));
             doneAt.push([await saveAndWait(master, dir, v), `v${v}`]);

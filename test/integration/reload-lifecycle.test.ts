@@ -1,0 +1,131 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { get } from '../helpers/http';
+import { CLI, startMaster } from '../helpers/master';
+import { makeProject, versionApp, writeFile } from '../helpers/project';
+import { isAlive, waitFor } from '../helpers/processes';
+
+const run = promisify(execFile);
+
+async function cli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('reload lifecycle', function () {
+  this.timeout(60_000);
+
+  it('keeps the old code serving when a save breaks the app, reports file and line, and reloads once fixed', async () => {
+    const dir = makeProject({ 'app.js': versionApp(1) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    writeFile(dir, 'app.js', versionApp(2).replace("const VERSION", 'const = VERSION'));
+    const broken = await cli(dir, 'reload', '--json');
+    assert.equal(broken.code, 1, 'reload exits 1 when rolled back');
+    const result = JSON.parse(broken.stdout);
+    assert.equal(result.ok, false);
+    assert.equal(result.finding.code, 'SR_BOOT_CRASH');
+    assert.equal(result.finding.file, path.join(fs.realpathSync(dir), 'app.js'));
+    assert.equal(result.finding.line, 2);
+    assert.match(result.finding.message, /SyntaxError/);
+    assert.match((await get(master.url)).body, /^v1 /, 'the old worker still serves');
+    writeFile(dir, 'app.js', versionApp(3));
+    const fixed = await cli(dir, 'reload', '--json');
+    assert.equal(fixed.code, 0);
+    assert.equal(JSON.parse(fixed.stdout).ok, true);
+    assert.match((await get(master.url)).body, /^v3 /);
+    const findings = master.events.filter((e) => e.kind === 'findings' && e.source === 'reload');
+    assert.deepEqual(findings.at(-1), { kind: 'findings', source: 'reload', findings: [] }, 'the failure finding is cleared');
+  });
+
+  it('answers 503 naming the failure when the very first start fails, and serves after the fix', async () => {
+    const dir = makeProject({ 'app.js': 'throw new Error("not configured");\n' });
+    const master = await startMaster(dir, ['app.js']);
+    const failed = await master.waitEvent('reload-failed');
+    assert.equal(failed.finding?.line, 1);
+    const res = await get(master.url);
+    assert.equal(res.status, 503);
+    assert.match(res.body, /not configured/);
+    writeFile(dir, 'app.js', versionApp(1));
+    await master.waitEvent('reload-done');
+    assert.match((await get(master.url)).body, /^v1 /);
+  });
+
+  it('coalesces a burst of 30 saves into one reload', async () => {
+    const dir = makeProject({ 'app.js': versionApp(1), ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`lib/m${i}.js`, `module.exports = ${i};\n`])) });
+    const master = await startMaster(dir, ['app.js']);
+    await master.waitEvent('reload-done');
+    const since = master.events.length;
+    for (let i = 0; i < 30; i++) writeFile(dir, `lib/m${i}.js`, `module.exports = ${i + 100};\n`);
+    await master.waitEvent('reload-done', () => true, 20000, since);
+    await new Promise((r) => setTimeout(r, 1000));
+    const starts = master.events.slice(since).filter((e) => e.kind === 'reload-start');
+    assert.equal(starts.length, 1, `one reload for the burst, saw ${starts.length}`);
+  });
+
+  it('restarts a crashed worker, and recycles a worker after maxRequests', async () => {
+    const app = `${versionApp(1)}
+if (process.env.SMOOTH_RELOAD_WORKER_ID === '1') setTimeout(() => process.exit(3), 300);
+`;
+    const dir = makeProject({ 'app.js': app, 'smooth-reload.config.json': JSON.stringify({ restart: { maxRequests: 5 } }) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('worker', (e) => e.event === 'exit' && e.id === 1 && e.code === 3);
+    await master.waitEvent('worker', (e) => e.event === 'ready' && e.id === 2);
+    for (let i = 0; i < 5; i++) assert.equal((await get(master.url)).status, 200);
+    await master.waitEvent('worker', (e) => e.event === 'recycle' && e.id === 2);
+    await master.waitEvent('worker', (e) => e.event === 'ready' && e.id === 3);
+    assert.equal((await get(master.url)).status, 200);
+  });
+
+  it('waits for an explicit ready() when readiness is "explicit"', async () => {
+    const app = `const http = require('node:http');
+http.createServer((req, res) => res.end(global.warm ? 'warm' : 'cold')).listen(3000);
+setTimeout(() => { global.warm = true; process.send('ready'); }, 300);
+`;
+    const dir = makeProject({ 'app.js': app, 'smooth-reload.config.json': JSON.stringify({ readiness: { mode: 'explicit' } }) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await get(master.url)).body, 'warm');
+      await cli(dir, 'reload');
+    }
+  });
+
+  it('runs .mjs and .ts entries (TypeScript through --import tsx)', async () => {
+    const mjs = makeProject({ 'app.mjs': `import http from 'node:http';\nhttp.createServer((q, s) => s.end('esm')).listen(3000);\n` });
+    const m1 = await startMaster(mjs, ['app.mjs', '--no-watch']);
+    await m1.waitEvent('reload-done');
+    assert.equal((await get(m1.url)).body, 'esm');
+    await m1.stop();
+    const ts = makeProject({ 'app.ts': `import * as http from 'node:http';\nconst n: number = 41 + 1;\nhttp.createServer((q, s) => s.end('ts ' + n)).listen(3000);\n` });
+    // require.resolve('tsx') is tsx's loader (dist/loader.mjs), what `--import tsx` loads.
+    const m2 = await startMaster(ts, ['app.ts', '--no-watch', `--node-arg=--import=${require.resolve('tsx')}`]);
+    await m2.waitEvent('reload-done');
+    assert.equal((await get(m2.url)).body, 'ts 42');
+  });
+
+  it('reports status, and "reload" exits 2 when no master runs', async () => {
+    const dir = makeProject({ 'app.js': versionApp(1) });
+    assert.equal((await cli(dir, 'reload')).code, 2);
+    const master = await startMaster(dir, ['app.js', '--workers', '2', '--no-watch']);
+    await master.waitEvent('reload-done');
+    const status = JSON.parse((await cli(dir, 'status', '--json')).stdout);
+    assert.equal(status.state, 'ready');
+    assert.equal(status.workers.length, 2);
+    assert.equal(status.workers.every((w: { state: string }) => w.state === 'ready'), true);
+    const stop = await cli(dir, 'stop');
+    assert.equal(stop.code, 0);
+    await waitFor('the master to exit', () => master.proc.exitCode !== null);
+    assert.equal(master.proc.exitCode, 0);
+    assert.equal(fs.existsSync(path.join(dir, '.smooth-reload', 'state.json')), false, 'the state file is removed');
+    for (const w of status.workers) assert.equal(isAlive(w.pid), false);
+  });
+});
