@@ -1,0 +1,420 @@
+/**
+ * Smooth Reload for VS Code: composes one MasterSession per workspace folder that has a
+ * smooth-reload.config.json with the save handler, the status bar, the Problems panel, the output
+ * channel and the commands. The only code that imports `vscode`, and it imports nothing of the
+ * master's internals: sessions talk to the master through its control channel.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CONFIG_FILE_NAME, readConfigFile } from '../server/config';
+import type { MasterEvent } from '../server/protocol';
+import { BurstCoalescer } from './burst';
+import { AttachProcess, ATTACH_PRESETS, CliError, runDoctorCli, type NodeCommand } from './cli-tools';
+import { ConfigQuickFixes } from './code-actions';
+import { DiagnosticsView } from './diagnostics';
+import { makeIgnore } from './ignore';
+import { MasterSession } from './session';
+import { readSettings } from './settings';
+import { StatusBar } from './status-bar';
+import type { SessionSnapshot } from './status-view';
+
+/** Returned by activate(): read-only views for the extension's own test suite. */
+export interface SmoothReloadApi {
+  activationMs: number;
+  snapshot(folder?: string): SessionSnapshot | undefined;
+  statusBarText(): string | undefined;
+  /** First save of the last burst → its reload request on the wire, in ms. */
+  lastSaveToRequestMs(folder?: string): number | undefined;
+  /** Number of reload requests sent because of saves (one per burst). */
+  saveRequests(folder?: string): number;
+  /** Events the session received, newest last. */
+  events(folder?: string): readonly MasterEvent[];
+}
+
+interface FolderEntry {
+  session: MasterSession;
+  saves: BurstCoalescer;
+  saveRequests: number;
+  events: MasterEvent[];
+  attach?: AttachProcess;
+}
+
+const LOG_METHOD = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' } as const;
+
+let controller: Controller | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<SmoothReloadApi> {
+  const t0 = performance.now();
+  controller = new Controller(context);
+  await controller.init();
+  const activationMs = Math.round((performance.now() - t0) * 10) / 10;
+  controller.log.info(`activated in ${activationMs} ms`);
+  const c = controller;
+  return {
+    activationMs,
+    snapshot: (folder) => c.entry(folder)?.session.snapshot(),
+    statusBarText: () => c.statusBar.view?.text,
+    lastSaveToRequestMs: (folder) => c.entry(folder)?.session.lastSaveToRequestMs,
+    saveRequests: (folder) => c.entry(folder)?.saveRequests ?? 0,
+    events: (folder) => c.entry(folder)?.events ?? [],
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const c = controller;
+  controller = undefined;
+  await c?.dispose();
+}
+
+class Controller {
+  readonly log = vscode.window.createOutputChannel('Smooth Reload', { log: true });
+  readonly statusBar = new StatusBar();
+  private readonly folders = new Map<string, FolderEntry>();
+  private readonly diagnostics: DiagnosticsView;
+  private readonly cliPath: string;
+  private disposed = false;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
+    this.diagnostics = new DiagnosticsView(vscode.Uri.joinPath(context.extensionUri, 'docs', 'troubleshooting.md'), this.log);
+  }
+
+  async init(): Promise<void> {
+    const { subscriptions } = this.context;
+    subscriptions.push(this.log, this.statusBar, this.diagnostics);
+    subscriptions.push(
+      vscode.workspace.onDidSaveTextDocument((doc) => this.onSave(doc)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('smooth-reload') && this.render()),
+      vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ConfigQuickFixes(), { providedCodeActionKinds: ConfigQuickFixes.kinds }),
+    );
+    const configWatcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`);
+    subscriptions.push(configWatcher, configWatcher.onDidCreate(() => this.syncFolders()), configWatcher.onDidDelete(() => this.syncFolders()));
+    this.registerCommands();
+    this.syncFolders();
+    // A master started from a terminal is used as is; startOnActivation starts the others.
+    await Promise.all(
+      [...this.folders.values()].map(async (entry) => {
+        const attached = await entry.session.attach().catch(() => false);
+        if (attached) this.log.info(`${entry.session.folderName}: attached to the running master`);
+        else if (readSettings(vscode.Uri.file(entry.session.folder)).startOnActivation) void this.start(entry);
+      }),
+    );
+    this.render();
+  }
+
+  entry(folder?: string): FolderEntry | undefined {
+    if (folder) return this.folders.get(path.resolve(folder));
+    return this.current();
+  }
+
+  /** Create a session for each folder with a config file; drop those whose folder left the workspace. */
+  private syncFolders(): void {
+    const present = new Set<string>();
+    for (const wf of vscode.workspace.workspaceFolders ?? []) {
+      if (wf.uri.scheme !== 'file') continue;
+      const dir = wf.uri.fsPath;
+      if (!fs.existsSync(path.join(dir, CONFIG_FILE_NAME))) continue;
+      present.add(dir);
+      if (!this.folders.has(dir)) this.addFolder(dir, wf.name);
+    }
+    for (const [dir, entry] of this.folders) {
+      if (present.has(dir)) continue;
+      this.folders.delete(dir);
+      void entry.session.dispose();
+      entry.saves.dispose();
+    }
+    this.render();
+  }
+
+  private addFolder(dir: string, name: string): void {
+    const scope = vscode.Uri.file(dir);
+    const session = new MasterSession(dir, name, () => readSettings(scope).autoReloadOnSave);
+    const entry: FolderEntry = {
+      session,
+      saveRequests: 0,
+      events: [],
+      saves: new BurstCoalescer(
+        (burst) => {
+          entry.saveRequests++;
+          session.reloadFiles(burst.files, burst.firstAt).catch((err: Error) => this.log.warn(`${name}: reload request failed: ${err.message}`));
+        },
+        () => readSettings(scope).debounceMs,
+      ),
+    };
+    session.on('change', () => this.render());
+    session.on('output', (level, line) => this.log[level](`[${name}] ${line}`));
+    session.on('event', (e) => {
+      entry.events.push(e);
+      if (entry.events.length > 500) entry.events.splice(0, entry.events.length - 500);
+      this.onMasterEvent(entry, e);
+    });
+    this.folders.set(dir, entry);
+  }
+
+  private onMasterEvent(entry: FolderEntry, e: MasterEvent): void {
+    const name = entry.session.folderName;
+    const prefix = this.folders.size > 1 ? `[${name}] ` : '';
+    switch (e.kind) {
+      case 'log':
+        this.log[LOG_METHOD[e.level]](`${prefix}${e.worker !== undefined ? `worker ${e.worker}: ` : ''}${e.message}`);
+        break;
+      case 'reload-start':
+        this.log.info(`${prefix}reload #${e.id}: ${e.reason}`);
+        break;
+      case 'reload-done':
+        this.log.info(`${prefix}reload #${e.id} done in ${e.durationMs} ms (generation ${e.generation})`);
+        break;
+      case 'reload-failed':
+        this.log.error(`${prefix}reload #${e.id} failed${e.finding ? `: [${e.finding.code}] ${e.finding.message}${e.finding.file ? ` (${e.finding.file}${e.finding.line ? `:${e.finding.line}` : ''})` : ''}` : ''}; the previous workers keep serving`);
+        break;
+      case 'worker':
+        this.log.debug(`${prefix}worker ${e.id} (generation ${e.generation}${e.pid ? `, pid ${e.pid}` : ''}): ${e.event}${e.detail ? ` — ${e.detail}` : ''}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onSave(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file') return;
+    const wf = vscode.workspace.getWorkspaceFolder(doc.uri);
+    const entry = wf && this.folders.get(wf.uri.fsPath);
+    if (!entry || !entry.session.running) return;
+    const settings = readSettings(doc.uri);
+    if (!settings.autoReloadOnSave) return;
+    if (makeIgnore(entry.session.folder, settings.ignore)(doc.uri.fsPath)) return;
+    entry.saves.add(doc.uri.fsPath);
+  }
+
+  /** The folder the status bar shows: the active editor's, else the first running, else the first. */
+  private current(): FolderEntry | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const wf = uri && vscode.workspace.getWorkspaceFolder(uri);
+    const active = wf && this.folders.get(wf.uri.fsPath);
+    if (active) return active;
+    const all = [...this.folders.values()];
+    return all.find((e) => e.session.running) ?? all[0];
+  }
+
+  private render(): void {
+    if (this.disposed) return;
+    const entry = this.current();
+    this.statusBar.render(entry?.session.snapshot(), entry ? vscode.Uri.file(entry.session.folder) : undefined);
+    this.diagnostics.render([...this.folders.values()].map((e) => e.session));
+  }
+
+  private nodeCommand(folder: string): NodeCommand {
+    const configured = readSettings(vscode.Uri.file(folder)).nodePath;
+    return { nodePath: configured || findNode(), cliPath: this.cliPath };
+  }
+
+  private async start(entry: FolderEntry): Promise<void> {
+    const { session } = entry;
+    const settings = readSettings(vscode.Uri.file(session.folder));
+    let port = 0;
+    try {
+      const config = readConfigFile(path.join(session.folder, CONFIG_FILE_NAME));
+      if (typeof config.port === 'number') port = config.port;
+    } catch (err) {
+      this.log.warn(`${session.folderName}: ${(err as Error).message}`);
+    }
+    this.log.info(`${session.folderName}: starting the master`);
+    await session.start({
+      ...this.nodeCommand(session.folder),
+      port,
+      ...(settings.logLevel !== 'default' ? { logLevel: settings.logLevel } : {}),
+    });
+    const snap = session.snapshot();
+    if (snap.phase === 'crashed') {
+      const choice = await vscode.window.showErrorMessage(`Smooth Reload could not start the master for ${session.folderName}: ${snap.error ?? 'unknown error'}`, 'Show Output');
+      if (choice) this.log.show();
+      return;
+    }
+    this.log.info(`${session.folderName}: ${snap.owned ? 'started' : 'attached to'} the master at ${snap.url ?? '?'}`);
+    if (settings.openBrowserOnStart && snap.url) void vscode.env.openExternal(vscode.Uri.parse(snap.url));
+  }
+
+  /** The folder a command acts on: the argument, the only one, the active editor's, or a pick. */
+  private async pick(arg: unknown, runningOnly = false): Promise<FolderEntry | undefined> {
+    if (arg instanceof vscode.Uri) {
+      const wf = vscode.workspace.getWorkspaceFolder(arg);
+      const hit = wf && this.folders.get(wf.uri.fsPath);
+      if (hit) return hit;
+    }
+    const candidates = [...this.folders.values()].filter((e) => !runningOnly || e.session.running);
+    if (candidates.length === 0) {
+      if (this.folders.size === 0) await this.offerConfig();
+      else void vscode.window.showInformationMessage('Smooth Reload: no master is running. Run "Smooth Reload: Start" first.');
+      return undefined;
+    }
+    if (candidates.length === 1) return candidates[0];
+    const active = this.current();
+    if (active && candidates.includes(active)) return active;
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((e) => ({ label: e.session.folderName, description: e.session.snapshot().phase, entry: e })),
+      { placeHolder: 'Which folder?' },
+    );
+    return picked?.entry;
+  }
+
+  private async offerConfig(): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(`Smooth Reload needs a ${CONFIG_FILE_NAME} in the workspace folder (it names the app to run).`, 'Create Config File');
+    if (choice) await vscode.commands.executeCommand('smooth-reload.createConfig');
+  }
+
+  private async createConfig(): Promise<void> {
+    const wf =
+      (vscode.workspace.workspaceFolders?.length ?? 0) > 1
+        ? await vscode.window.showWorkspaceFolderPick({ placeHolder: `Folder for ${CONFIG_FILE_NAME}` })
+        : vscode.workspace.workspaceFolders?.[0];
+    if (!wf) return;
+    const file = vscode.Uri.joinPath(wf.uri, CONFIG_FILE_NAME);
+    if (!fs.existsSync(file.fsPath)) {
+      const entry = ['app.js', 'server.js', 'index.js', 'main.js', 'src/index.js', 'src/server.ts'].find((f) => fs.existsSync(path.join(wf.uri.fsPath, f))) ?? 'app.js';
+      const config = { entry, port: 3000, workers: 2 };
+      await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify(config, null, 2) + '\n'));
+    }
+    await vscode.window.showTextDocument(file);
+    this.syncFolders();
+  }
+
+  private registerCommands(): void {
+    const reg = (id: string, fn: (arg?: unknown) => unknown) =>
+      this.context.subscriptions.push(
+        vscode.commands.registerCommand(`smooth-reload.${id}`, async (arg?: unknown) => {
+          try {
+            return await fn(arg);
+          } catch (err) {
+            this.log.error(`${id}: ${(err as Error).message}`);
+            void vscode.window.showErrorMessage(`Smooth Reload: ${(err as Error).message}`);
+            return undefined;
+          }
+        }),
+      );
+    const send = async (arg: unknown, type: 'reload' | 'restart' | 'rollback') => {
+      const entry = await this.pick(arg);
+      if (!entry) return;
+      if (!entry.session.running) return this.start(entry);
+      entry.saves.cancel(); // this request covers the pending saves
+      await entry.session.send(type === 'reload' ? { type, reason: 'Reload Now (VS Code)' } : { type });
+    };
+    reg('start', async (arg) => {
+      const entry = await this.pick(arg);
+      if (entry) await this.start(entry);
+    });
+    reg('stop', async (arg) => {
+      const entry = await this.pick(arg, true);
+      if (!entry) return;
+      entry.saves.cancel();
+      await entry.session.stop();
+      this.log.info(`${entry.session.folderName}: stopped the master`);
+    });
+    reg('reload', (arg) => send(arg, 'reload'));
+    reg('restart', (arg) => send(arg, 'restart'));
+    reg('rollback', (arg) => send(arg, 'rollback'));
+    reg('openBrowser', async (arg) => {
+      const entry = await this.pick(arg, true);
+      const url = entry?.session.snapshot().url;
+      if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
+    });
+    reg('showOutput', () => this.log.show());
+    reg('toggleReloadOnSave', async () => {
+      const c = vscode.workspace.getConfiguration('smooth-reload');
+      const next = !c.get('autoReloadOnSave', true);
+      await c.update('autoReloadOnSave', next, vscode.ConfigurationTarget.Workspace);
+      if (!next) for (const e of this.folders.values()) e.saves.cancel();
+      void vscode.window.showInformationMessage(`Smooth Reload: reload on save is ${next ? 'on' : 'off'}.`);
+      this.render();
+    });
+    reg('createConfig', () => this.createConfig());
+    reg('runDoctor', (arg) => this.runDoctor(arg));
+    reg('attach', (arg) => this.attachForeign(arg));
+  }
+
+  private async runDoctor(arg: unknown): Promise<void> {
+    const wf = arg instanceof vscode.Uri ? vscode.workspace.getWorkspaceFolder(arg) : vscode.workspace.workspaceFolders?.length === 1 ? vscode.workspace.workspaceFolders[0] : await vscode.window.showWorkspaceFolderPick();
+    if (!wf) return;
+    const dir = wf.uri.fsPath;
+    const findings = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Smooth Reload: running the doctor…' }, () => runDoctorCli(this.nodeCommand(dir), dir));
+    const entry = this.folders.get(dir);
+    if (entry) entry.session.findings.set('doctor', findings);
+    for (const f of findings) this.log.info(`doctor: [${f.code}] ${f.severity}: ${f.message}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`);
+    this.render();
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    void vscode.window.showInformationMessage(findings.length ? `Smooth Reload doctor: ${findings.length} finding${findings.length > 1 ? 's' : ''} (${errors} error${errors === 1 ? '' : 's'}), listed in the Problems panel.` : 'Smooth Reload doctor: no problems found.');
+  }
+
+  /** Follow a master Smooth Reload does not own (Swoole, Gunicorn, …) through `cli.js attach`. */
+  private async attachForeign(arg: unknown): Promise<void> {
+    const wf = arg instanceof vscode.Uri ? vscode.workspace.getWorkspaceFolder(arg) : vscode.workspace.workspaceFolders?.length === 1 ? vscode.workspace.workspaceFolders[0] : await vscode.window.showWorkspaceFolderPick();
+    if (!wf) return;
+    const preset = await vscode.window.showQuickPick(
+      ATTACH_PRESETS.map((p) => ({ label: p.name, description: p.description, preset: p })),
+      { placeHolder: 'Which kind of master is running?' },
+    );
+    if (!preset) return;
+    const pidFile = await vscode.window.showInputBox({
+      prompt: `The ${preset.label} master's pid file (relative to ${wf.name} or absolute)`,
+      value: preset.preset.pidFile,
+      validateInput: (v) => (v.trim() ? undefined : 'A pid file is required'),
+    });
+    if (!pidFile) return;
+    const dir = wf.uri.fsPath;
+    const entry = this.folders.get(dir);
+    await entry?.attach?.stop();
+    const proc = new AttachProcess(this.nodeCommand(dir), dir, preset.label, path.resolve(dir, pidFile.trim()));
+    if (entry) entry.attach = proc;
+    else this.context.subscriptions.push({ dispose: () => void proc.stop() });
+    proc.on('line', (level, line) => this.log[level](`attach ${preset.label}: ${line}`));
+    proc.on('event', (e) => {
+      if (entry) {
+        if (e.kind === 'reload-failed' && e.finding) entry.session.findings.set('attach', [e.finding]);
+        if (e.kind === 'reload-done') entry.session.findings.clear('attach');
+        this.render();
+      }
+      if (e.kind === 'reload-failed') void vscode.window.showWarningMessage(`Smooth Reload (${preset.label}): reload failed${e.finding ? `: ${e.finding.message}` : ''}`);
+      if (e.kind === 'log') this.log[LOG_METHOD[e.level]](`attach ${preset.label}: ${e.message}`);
+      else if (e.kind.startsWith('reload-')) this.log.info(`attach ${preset.label}: ${JSON.stringify(e)}`);
+    });
+    proc.on('exit', (code, error) => {
+      if (entry?.attach === proc) entry.attach = undefined;
+      if (error) {
+        this.log.error(error.message);
+        void vscode.window.showErrorMessage(`Smooth Reload: ${error.message}`);
+      } else this.log.info(`attach ${preset.label}: exited (${code})`);
+    });
+    this.log.info(`attach ${preset.label}: following ${pidFile}`);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const entries = [...this.folders.values()];
+    this.folders.clear();
+    await Promise.allSettled(
+      entries.flatMap((e) => {
+        e.saves.dispose();
+        return [e.session.dispose(), e.attach?.stop()];
+      }),
+    );
+  }
+}
+
+/** `node` from PATH when it exists there, else the extension host's own binary run as Node. */
+function findNode(): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, process.platform === 'win32' ? 'node.exe' : 'node');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // Keep looking.
+    }
+  }
+  return process.execPath;
+}
+
+export { CliError };

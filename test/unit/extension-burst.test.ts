@@ -1,0 +1,110 @@
+import { strict as assert } from 'node:assert';
+import { BurstCoalescer, type Burst, type BurstTimers } from '../../extension/burst';
+import { makeIgnore } from '../../extension/ignore';
+
+/** A hand-driven clock: timers fire only when the test advances time. */
+function fakeTimers() {
+  let now = 0;
+  let seq = 0;
+  const due = new Map<number, { at: number; fn: () => void }>();
+  const timers: BurstTimers = {
+    set: (fn, ms) => {
+      due.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clear: (h) => void due.delete(h as number),
+    now: () => now,
+  };
+  const advance = (ms: number) => {
+    now += ms;
+    for (const [h, t] of [...due].sort((a, b) => a[1].at - b[1].at)) {
+      if (t.at <= now) {
+        due.delete(h);
+        t.fn();
+      }
+    }
+  };
+  return { timers, advance, pending: () => due.size };
+}
+
+describe('extension: save bursts', () => {
+  it('turns "Save All" of 30 files into one reload request naming all 30', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 30, clock.timers);
+    for (let i = 0; i < 30; i++) {
+      c.add(`/p/src/f${i}.js`);
+      clock.advance(0.2);
+    }
+    assert.equal(bursts.length, 0, 'nothing is sent while the burst is open');
+    clock.advance(30);
+    assert.equal(bursts.length, 1);
+    assert.equal(bursts[0].files.length, 30);
+    assert.equal(bursts[0].firstAt, 0, 'the burst remembers when its first save came');
+  });
+
+  it('names a file saved twice in one burst once', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 10, clock.timers);
+    c.add('/p/a.js');
+    c.add('/p/a.js');
+    clock.advance(10);
+    assert.deepEqual(bursts.map((b) => b.files), [['/p/a.js']]);
+  });
+
+  it('makes two requests for two bursts separated by more than the window', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 10, clock.timers);
+    c.add('/p/a.js');
+    clock.advance(50);
+    c.add('/p/b.js');
+    clock.advance(50);
+    assert.deepEqual(bursts.map((b) => b.files), [['/p/a.js'], ['/p/b.js']]);
+    assert.equal(bursts[1].firstAt, 50);
+  });
+
+  it('sends at once with a window of 0', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 0, clock.timers);
+    c.add('/p/a.js');
+    clock.advance(0);
+    assert.equal(bursts.length, 1);
+  });
+
+  it('fire() sends what is pending now; cancel() and dispose() drop it', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 100, clock.timers);
+    c.add('/p/a.js');
+    c.fire();
+    assert.equal(bursts.length, 1);
+    assert.equal(clock.pending(), 0, 'the window timer is cleared');
+    c.add('/p/b.js');
+    c.cancel();
+    clock.advance(200);
+    assert.equal(bursts.length, 1);
+    c.dispose();
+    c.add('/p/c.js');
+    clock.advance(200);
+    assert.equal(bursts.length, 1, 'a disposed coalescer ignores saves');
+    assert.equal(c.pending, 0);
+  });
+});
+
+describe('extension: ignored saves', () => {
+  const ignored = makeIgnore('/p', ['docs/**', '**/*.md']);
+  it('ignores the user globs, relative to the folder', () => {
+    assert.equal(ignored('/p/docs/a.txt'), true);
+    assert.equal(ignored('/p/src/README.md'), true);
+    assert.equal(ignored('/p/src/app.js'), false);
+  });
+  it('always ignores the state folder, node_modules, .git and files outside the folder', () => {
+    assert.equal(ignored('/p/.smooth-reload/state.json'), true);
+    assert.equal(ignored('/p/node_modules/x/index.js'), true);
+    assert.equal(ignored('/p/.git/HEAD'), true);
+    assert.equal(ignored('/other/app.js'), true);
+  });
+});
