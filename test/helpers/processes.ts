@@ -57,3 +57,86 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** How many file descriptors a process has open (Linux /proc); -1 when it cannot tell. */
+export function fdCount(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return -1;
+  }
+}
+
+/** Resident set size in bytes (VmRSS from /proc/<pid>/status); -1 when it cannot tell. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** Direct and indirect children of a process (from /proc/<pid>/stat), alive now. */
+export function descendantsOf(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (ppid) comes after the command name in parentheses, which may hold spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(entry), ppid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const out: number[] = [];
+  const wanted = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (wanted.has(ppid) && !wanted.has(pid)) {
+        wanted.add(pid);
+        out.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** TCP ports a process listens on (IPv4 and IPv6), from its socket fds and /proc/net/tcp*. */
+export function listeningPorts(pid: number): number[] {
+  const byInode = new Map<string, number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length >= 10 && cols[3] === '0A') byInode.set(cols[9], parseInt(cols[1].split(':')[1] ?? '', 16));
+    }
+  }
+  const ports = new Set<number>();
+  let fds: string[] = [];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      const port = m ? byInode.get(m[1]) : undefined;
+      if (port !== undefined) ports.add(port);
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
