@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import type { Finding } from '../protocol';
 import { isWorkerMessage } from '../runners/worker-messages';
 import { parseBootError } from '../runners/boot-error';
+import { descendants, listeningPorts } from '../runners/proc-info';
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
 
@@ -74,6 +75,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private resolveExited!: (info: ExitInfo) => void;
   private stopPromise: Promise<ExitInfo> | undefined;
   readonly latencies: number[] = [];
+  /** The latest failed requests (5xx or proxy errors), for canary findings. */
+  readonly failures: { method: string; path: string; status: number }[] = [];
+  /** The first lines the worker wrote to stderr, for findings about a worker that boots but fails. */
+  readonly firstErrors: string[] = [];
 
   constructor(
     readonly id: number,
@@ -203,6 +208,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.inFlight++;
     this.requests++;
   }
+  recordFailure(method: string, path: string, status: number): void {
+    this.failures.push({ method, path, status });
+    if (this.failures.length > 50) this.failures.shift();
+  }
+
   requestFinished(failed: boolean, latencyMs?: number): void {
     this.inFlight--;
     if (failed) this.errors++;
@@ -251,7 +261,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
       this.killed = true;
+      // A command's app runs in its own process group under the shim; a SIGKILL cannot be forwarded, so kill that tree too.
+      const tree = this.spec.command && child.pid ? descendants(child.pid) : undefined;
       child.kill('SIGKILL');
+      for (const target of [...(tree?.groups ?? []).map((g) => -g), ...(tree?.pids ?? [])]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
     }, killTimeoutMs);
     this.stopPromise = this.exited.finally(() => clearTimeout(timer));
     return this.stopPromise;
@@ -279,6 +298,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const err = lines('error');
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+      if (this.firstErrors.length < 40) this.firstErrors.push(...chunk.toString().split('\n').filter(Boolean).slice(0, 40 - this.firstErrors.length));
       err(chunk);
     });
   }
@@ -309,7 +329,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { spec } = this;
     const secs = `${spec.readiness.timeoutMs} ms`;
     if (spec.command && !listened) {
-      return `the command did not listen on $PORT=${commandPort} within ${secs}. Make the app read its port from the PORT environment variable (for example "php -S 127.0.0.1:$PORT"), or raise readiness.timeoutMs`;
+      const howTo = 'Make the app read its port from the PORT environment variable (for example "php -S 127.0.0.1:$PORT", or int(os.environ["PORT"]) in Python)';
+      const found = this.pid ? listeningPorts(this.pid) : [];
+      const onPort = found.filter((s) => s.port === commandPort);
+      if (onPort.length) {
+        return `the app listens on $PORT=${commandPort} but only on ${onPort.map((s) => s.address).join(', ')}, which the master cannot reach at 127.0.0.1. Listen on 127.0.0.1 (the HOST environment variable) or 0.0.0.0`;
+      }
+      if (found.length) {
+        const ports = [...new Set(found.map((s) => s.port))];
+        return `the app listens on ${ports.join(', ')}, not on $PORT=${commandPort} (waited ${secs}). ${howTo}`;
+      }
+      return `the command did not listen on $PORT=${commandPort} (or any other port) within ${secs}. ${howTo}, or raise readiness.timeoutMs`;
     }
     if (spec.readiness.mode === 'explicit') return `the app did not call smoothReload.ready() (or process.send('ready')) within ${secs}`;
     if (!listened) return `the app did not call listen() within ${secs}: is "${spec.entry}" the file that starts the server?`;
