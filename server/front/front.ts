@@ -158,7 +158,8 @@ export class Front {
           },
         });
       }
-      proxyRes.on('error', () => res.destroy());
+      // An event stream has no length: when its worker goes away, ending it is a clean end (the client reconnects).
+      proxyRes.on('error', () => (isStream ? res.end() : res.destroy()));
       res.once('close', () => {
         if (!res.writableFinished) proxyReq.destroy();
         finish(status >= 500 || !res.writableFinished);
@@ -214,7 +215,12 @@ export class Front {
     let set = this.long.get(worker);
     if (!set) this.long.set(worker, (set = new Set()));
     set.add(connection);
-    void connection.closed.then(() => set!.delete(connection));
+    // Held like a request, so a retired worker is stopped only after its long connections were closed cleanly (after the grace).
+    worker.requestStarted();
+    void connection.closed.then(() => {
+      set!.delete(connection);
+      worker.requestFinished(false);
+    });
     // A worker already retired while this was set up: close at once.
     if (!this.pool.live.includes(worker)) void connection.close('server reloading');
   }
