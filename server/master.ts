@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import type { ResolvedConfig } from './config';
 import { ControlServer } from './control/server';
+import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
 import type { Logger } from './logger';
 import { Pool, describe } from './pool/pool';
@@ -82,6 +83,8 @@ export class Master extends EventEmitter<MasterEvents> {
     this.control = new ControlServer(this.token, (r) => this.handle(r), () => ({ kind: 'hello', protocol: PROTOCOL_VERSION, status: this.status() }), logger);
     this.pool.on('event', (e) => this.publish(e));
     this.pool.on('retired', (w) => void this.front.closeLongConnections(w, config.reload.longConnectionGraceMs));
+    // Doctor at run time: a new worker that compiled other content than what is on disk runs stale code.
+    this.pool.on('worker-ready', (w) => w.once('loaded', (files) => this.setFindings('doctor-runtime', checkLoadedFiles(files, readIfPresent, { worker: `worker ${w.id} (pid ${w.pid})` }))));
     this.disposers.push(logger.addSink((r) => this.publish({ kind: 'log', level: r.level, message: r.message, ...(r.worker !== undefined ? { worker: r.worker } : {}) })));
   }
 
