@@ -10,6 +10,7 @@ import type { ResolvedConfig } from './config';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
+import { LiveReload, resolveStaticDirs } from './front/live-reload';
 import type { Logger } from './logger';
 import { Pool, describe } from './pool/pool';
 import type { ReloadKind } from './pool/reload-queue';
@@ -47,6 +48,8 @@ export class Master extends EventEmitter<MasterEvents> {
   readonly pool: Pool;
   readonly front: Front;
   readonly control: ControlServer;
+  /** Browser live reload (undefined when "liveReload" is false). */
+  readonly liveReload: LiveReload | undefined;
   readonly token = crypto.randomBytes(32).toString('hex');
   url = '';
   private watcher: ProjectWatcher | undefined;
@@ -80,6 +83,10 @@ export class Master extends EventEmitter<MasterEvents> {
       logger,
     );
     this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, unavailableReason: () => this.unavailableReason() }, logger);
+    if (config.liveReload) {
+      this.liveReload = new LiveReload({ cwd: config.cwd, host: config.host, port: () => (this.front.server.address() as { port: number } | null)?.port ?? config.port, logger });
+      this.front.use(this.liveReload);
+    }
     this.control = new ControlServer(this.token, (r) => this.handle(r), () => ({ kind: 'hello', protocol: PROTOCOL_VERSION, status: this.status() }), logger);
     this.pool.on('event', (e) => this.publish(e));
     this.pool.on('retired', (w) => void this.front.closeLongConnections(w, config.reload.longConnectionGraceMs));
@@ -143,7 +150,7 @@ export class Master extends EventEmitter<MasterEvents> {
           cwd: config.cwd,
           paths: config.watch.paths,
           ignore: config.watch.ignore,
-          staticDirs: config.watch.static,
+          staticDirs: resolveStaticDirs(config.cwd, config.watch.static),
           restartOn: config.restartOn,
           debounceMs: config.watch.debounceMs,
           usePolling: config.watch.usePolling,
@@ -247,6 +254,7 @@ export class Master extends EventEmitter<MasterEvents> {
       queueMicrotask(() => this.publish({ kind: 'browser-reload', reason: 'code' }));
     }
     this.control.broadcast(event);
+    this.liveReload?.onEvent(event);
     this.emit('event', event);
   }
 

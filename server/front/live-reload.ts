@@ -1,0 +1,323 @@
+/**
+ * Browser live reload, as a front extension: HTML responses get a small client script, and the
+ * client connects back to `/__smooth_reload/ws`, a socket that only broadcasts. After a successful
+ * worker reload pages reload; CSS changes swap stylesheets; image changes re-fetch images; a failed
+ * reload shows an overlay with the error, file and line.
+ *
+ * Security (what Vite fixed in CVE-2025-24010 and webpack-dev-server in CVE-2018-14732): the
+ * socket accepts only a loopback (or the configured) Host with the front's port and a same-origin
+ * Origin, accepts no commands, and nothing here reflects CORS headers. `/__smooth_reload/*` serves
+ * one fixed script from memory and never touches the file system.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../logger';
+import type { Finding, MasterEvent } from '../protocol';
+import type { FrontExtension } from './front';
+import { CLIENT_SCRIPT } from './live-reload-client';
+
+export const LIVE_RELOAD_PREFIX = '/__smooth_reload';
+export const CLIENT_PATH = `${LIVE_RELOAD_PREFIX}/client.js`;
+export const SOCKET_PATH = `${LIVE_RELOAD_PREFIX}/ws`;
+
+/** Bodies larger than this are streamed untouched (no injection). */
+const MAX_HTML_BYTES = 16 * 1024 * 1024;
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Messages the client understands (master → browser only). */
+export type ClientMessage =
+  | { type: 'hello'; id: string; error?: OverlayError }
+  | { type: 'reload' }
+  | { type: 'css'; files: string[] }
+  | { type: 'asset'; files: string[] }
+  | { type: 'error'; error: OverlayError }
+  | { type: 'ok' };
+
+export interface OverlayError {
+  message: string;
+  code?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface LiveReloadOptions {
+  cwd: string;
+  /** The configured host of the front (allowed in Host/Origin besides loopback names). */
+  host: string;
+  /** The front's actual port (known after listen). */
+  port: () => number;
+  logger: Logger;
+}
+
+/** Static folders: the configured ones, or `public` and `static` when they exist. */
+export function resolveStaticDirs(cwd: string, configured: readonly string[]): string[] {
+  if (configured.length) return [...configured];
+  return ['public', 'static'].filter((d) => {
+    try {
+      return fs.statSync(path.join(cwd, d)).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+}
+
+export class LiveReload implements FrontExtension {
+  /** Changes with every master start: a page that reconnects to a new master reloads. */
+  readonly instanceId = crypto.randomBytes(8).toString('hex');
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256, perMessageDeflate: false, clientTracking: false });
+  private readonly clients = new Set<WebSocket>();
+  private error: OverlayError | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: LiveReloadOptions) {}
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  // ---- FrontExtension ---------------------------------------------------------
+
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const url = req.url ?? '';
+    if (!isOurs(url)) return false;
+    const pathname = url.split('?')[0];
+    if (pathname === CLIENT_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Content-Length': Buffer.byteLength(CLIENT_SCRIPT),
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+      });
+      res.end(req.method === 'HEAD' ? undefined : CLIENT_SCRIPT);
+    } else {
+      const body = 'Not found\n';
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Content-Type-Options': 'nosniff' });
+      res.end(body);
+    }
+    // The request body (if any) is not read; drop it so the connection stays usable.
+    req.resume();
+    return true;
+  }
+
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = req.url ?? '';
+    if (!isOurs(url)) return false;
+    socket.on('error', () => undefined);
+    const refusal = url.split('?')[0] !== SOCKET_PATH ? { status: 404, reason: 'not found' } : this.stopping ? { status: 503, reason: 'stopping' } : this.refuse(req);
+    if (refusal) {
+      this.options.logger.debug(`live reload: refused a socket from ${req.socket.remoteAddress} (${refusal.reason})`);
+      const body = `${refusal.reason}\n`;
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 403 ? 'Forbidden' : refusal.status === 404 ? 'Not Found' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+    return true;
+  }
+
+  transform(req: http.IncomingMessage, proxyRes: http.IncomingMessage): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined {
+    if (req.method === 'HEAD') return undefined;
+    const status = proxyRes.statusCode ?? 0;
+    if (status < 200 || status === 204 || status === 304) return undefined;
+    if (!/^text\/html\b/i.test(String(proxyRes.headers['content-type'] ?? ''))) return undefined;
+    const encoding = String(proxyRes.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (!['identity', 'gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) return undefined;
+    const length = Number(proxyRes.headers['content-length'] ?? 0);
+    if (length > MAX_HTML_BYTES) return undefined;
+    const nonce = cspNonce(proxyRes.headers['content-security-policy']);
+    return (body, headers) => {
+      let html: Buffer;
+      try {
+        html = decode(body, encoding);
+      } catch {
+        return { body, headers };
+      }
+      const injected = injectScript(html, scriptTag(nonce));
+      const out = encode(injected, encoding);
+      const kept: string[] = [];
+      for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== 'content-length') kept.push(headers[i], headers[i + 1]);
+      kept.push('Content-Length', String(out.length));
+      return { body: out, headers: kept };
+    };
+  }
+
+  // ---- master events ----------------------------------------------------------
+
+  /** Forwarded from the master: turns its events into client messages. */
+  onEvent(event: MasterEvent): void {
+    switch (event.kind) {
+      case 'browser-reload':
+        if (event.reason === 'css') this.broadcast({ type: 'css', files: event.files ?? [] });
+        else if (event.reason === 'asset') this.broadcast({ type: 'asset', files: event.files ?? [] });
+        else this.broadcast({ type: 'reload' });
+        break;
+      case 'reload-failed':
+        if (event.finding) {
+          this.error = this.toOverlay(event.finding);
+          this.broadcast({ type: 'error', error: this.error });
+        }
+        break;
+      case 'reload-done':
+        if (this.error) {
+          this.error = undefined;
+          this.broadcast({ type: 'ok' });
+        }
+        break;
+      case 'stopping':
+        this.close();
+        break;
+    }
+  }
+
+  /** Close every page's socket (1001 Going Away): pages retry and reload when a master is back. */
+  close(): void {
+    this.stopping = true;
+    for (const ws of this.clients) ws.close(1001, 'master stopping');
+    const force = setTimeout(() => {
+      for (const ws of this.clients) ws.terminate();
+    }, 500);
+    force.unref();
+  }
+
+  // ---------------------------------------------------------------------------
+
+  /** Why an upgrade to the live-reload socket must be refused, or undefined when it may proceed. */
+  refuse(req: http.IncomingMessage): { status: number; reason: string } | undefined {
+    const allowed = this.allowedHosts();
+    const host = String(req.headers.host ?? '').toLowerCase();
+    if (!allowed.includes(host)) return { status: 403, reason: `foreign Host header "${host}"` };
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string') return { status: 403, reason: 'no Origin header (only pages served by this server may connect)' };
+    if (!allowed.map((h) => `http://${h}`).includes(origin.toLowerCase())) return { status: 403, reason: `cross-origin page "${origin}"` };
+    return undefined;
+  }
+
+  private allowedHosts(): string[] {
+    const port = this.options.port();
+    const configured = this.options.host.toLowerCase();
+    const names = new Set([...LOOPBACK_NAMES, configured.includes(':') && !configured.startsWith('[') ? `[${configured}]` : configured]);
+    const out: string[] = [];
+    for (const name of names) {
+      if (name === '0.0.0.0' || name === '[::]') continue;
+      out.push(`${name}:${port}`);
+      if (port === 80) out.push(name);
+    }
+    return out;
+  }
+
+  private onConnection(ws: WebSocket): void {
+    if (this.stopping) {
+      ws.close(1001, 'master stopping');
+      return;
+    }
+    this.clients.add(ws);
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('error', () => this.clients.delete(ws));
+    // The socket only broadcasts: any message from a page is a protocol violation.
+    ws.on('message', () => ws.close(1008, 'this socket accepts no messages'));
+    this.send(ws, { type: 'hello', id: this.instanceId, ...(this.error ? { error: this.error } : {}) });
+  }
+
+  private broadcast(message: ClientMessage): void {
+    for (const ws of this.clients) this.send(ws, message);
+  }
+
+  private send(ws: WebSocket, message: ClientMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  private toOverlay(finding: Finding): OverlayError {
+    const file = finding.file ? (path.isAbsolute(finding.file) ? path.relative(this.options.cwd, finding.file) || finding.file : finding.file) : undefined;
+    return {
+      message: finding.message,
+      code: finding.code,
+      ...(file ? { file: file.startsWith('..') ? finding.file : file } : {}),
+      ...(finding.line ? { line: finding.line } : {}),
+      ...(finding.column ? { column: finding.column } : {}),
+    };
+  }
+}
+
+/** `/__smooth_reload` and everything below it (also `/__smooth_reload/../x`, `%2e%2e` and the like). */
+function isOurs(url: string): boolean {
+  const pathname = url.split('?')[0];
+  return pathname === LIVE_RELOAD_PREFIX || pathname.startsWith(`${LIVE_RELOAD_PREFIX}/`) || pathname.startsWith(`${LIVE_RELOAD_PREFIX}%`) || pathname.startsWith(`${LIVE_RELOAD_PREFIX}\\`);
+}
+
+/** The nonce of `script-src` (or `script-src-elem`, or `default-src`) in a Content-Security-Policy. */
+export function cspNonce(header: string | string[] | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const policy of Array.isArray(header) ? header : [header]) {
+    const directives = new Map<string, string>();
+    for (const part of policy.split(';')) {
+      const [name, ...values] = part.trim().split(/\s+/);
+      if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), values.join(' '));
+    }
+    const value = directives.get('script-src-elem') ?? directives.get('script-src') ?? directives.get('default-src');
+    const m = value && /'nonce-([A-Za-z0-9+/_=-]+)'/.exec(value);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+export function scriptTag(nonce: string | undefined): string {
+  return `<script src="${CLIENT_PATH}"${nonce ? ` nonce="${nonce.replace(/[^A-Za-z0-9+/_=-]/g, '')}"` : ''}></script>`;
+}
+
+/** Insert the tag right after `<head>`, else at the start of `<body>`, else after `<html>`/doctype, else at the top. */
+export function injectScript(html: Buffer, tag: string): Buffer {
+  // latin1 maps bytes 1:1, so any charset (UTF-8 included) survives untouched.
+  const text = html.toString('latin1');
+  let at = -1;
+  for (const re of [/<head(?:\s[^>]*)?>/i, /<body(?:\s[^>]*)?>/i, /<html(?:\s[^>]*)?>/i, /<!doctype[^>]*>/i]) {
+    const m = re.exec(text);
+    if (m) {
+      at = m.index + m[0].length;
+      break;
+    }
+  }
+  if (at < 0) {
+    // No markup to anchor on: at the top, after a byte-order mark.
+    at = text.startsWith('\u00ef\u00bb\u00bf') ? 3 : 0;
+  }
+  return Buffer.from(text.slice(0, at) + tag + text.slice(at), 'latin1');
+}
+
+function decode(body: Buffer, encoding: string): Buffer {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gunzipSync(body);
+    case 'deflate':
+      try {
+        return zlib.inflateSync(body);
+      } catch {
+        // Some servers send raw deflate without the zlib wrapper.
+        return zlib.inflateRawSync(body);
+      }
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    default:
+      return body;
+  }
+}
+
+function encode(body: Buffer, encoding: string): Buffer {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gzipSync(body);
+    case 'deflate':
+      return zlib.deflateSync(body);
+    case 'br':
+      return zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
+    default:
+      return body;
+  }
+}
