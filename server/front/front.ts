@@ -174,7 +174,8 @@ export class Front {
       }
       // A pooled connection closed by the worker just as we reused it: safe to retry once when
       // the request has no body (nothing was consumed from the client).
-      if (!isRetry && !hasBody && proxyReq.reusedSocket && RETRYABLE.has(err.code ?? '')) {
+      // Not when the client is gone: that destroy() is the error, and a retry would never finish.
+      if (!isRetry && !hasBody && !clientGone && proxyReq.reusedSocket && RETRYABLE.has(err.code ?? '')) {
         const next = this.pool.pick() ?? worker;
         if (next !== worker) {
           worker.requestFinished(false);
@@ -189,8 +190,11 @@ export class Front {
       res.end(body);
     });
     // The client went away before the answer was complete: stop the worker's work on it too.
+    let clientGone = false;
     res.once('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
+      if (res.writableFinished) return;
+      clientGone = true;
+      proxyReq.destroy();
     });
     if (isRetry && (req as unknown as { complete: boolean }).complete) proxyReq.end();
     else req.pipe(proxyReq);
