@@ -94,6 +94,8 @@ export const ConfigSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** Extra files whose change needs a full restart, not a rolling reload. */
     restartOn: z.array(z.string()).default([]),
+    /** Read by `smooth-reload attach` (server/attach/config.ts validates it). */
+    attach: z.unknown().optional(),
   })
   .strict();
 
@@ -127,7 +129,9 @@ function explain(error: z.ZodError, source: string): ConfigError {
     }
     return `"${key}": ${issue.message}`;
   });
-  const firstKey = error.issues[0]?.path.join('.');
+  // An unknown key's issue sits on its parent object: name the key itself, so callers can point at it.
+  const first = error.issues[0];
+  const firstKey = first && [...first.path, ...(first.code === 'unrecognized_keys' ? (first as { keys: string[] }).keys.slice(0, 1) : [])].join('.');
   return new ConfigError(`invalid configuration in ${source}:\n  - ${lines.join('\n  - ')}`, source, firstKey);
 }
 
