@@ -13,7 +13,8 @@
 export const CLIENT_SCRIPT = String.raw`(function () {
   'use strict';
   if (window.__smoothReloadClient) return;
-  window.__smoothReloadClient = true;
+  // Visible to the page (and tests): whether the live-reload socket is connected.
+  var state = window.__smoothReloadClient = { connected: false };
   var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/__smooth_reload/ws';
   var masterId = null, delay = 250, overlay = null;
 
@@ -97,6 +98,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       // A different master than the one this page knew (it restarted): the code may have changed.
       if (masterId && masterId !== m.id) return location.reload();
       masterId = m.id;
+      state.connected = true;
       if (m.error) showError(m.error); else hideError();
     } else if (m.type === 'reload') location.reload();
     else if (m.type === 'css') swapCss(m.files);
@@ -114,7 +116,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m && typeof m.type === 'string') onMessage(m);
     };
-    ws.onclose = function () { retry(); };
+    ws.onclose = function () { state.connected = false; retry(); };
   }
   function retry() {
     setTimeout(connect, delay);
