@@ -113,9 +113,11 @@ export class Front {
     const started = Date.now();
     if (!isRetry) worker.requestStarted();
     let settled = false;
+    let status = 0;
     const finish = (failed: boolean) => {
       if (settled) return;
       settled = true;
+      if (failed) worker.recordFailure(req.method ?? 'GET', req.url ?? '/', status || 502);
       worker.requestFinished(failed, Date.now() - started);
       this.pool.requestDone(worker);
     };
@@ -129,7 +131,7 @@ export class Front {
       agent: worker.agent,
     });
     proxyReq.on('response', (proxyRes) => {
-      const status = proxyRes.statusCode ?? 502;
+      status = proxyRes.statusCode ?? 502;
       const isStream = /^text\/event-stream/i.test(String(proxyRes.headers['content-type'] ?? ''));
       const transform = isStream ? undefined : this.extensions.map((e) => e.transform?.(req, proxyRes)).find(Boolean);
       const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
@@ -159,17 +161,26 @@ export class Front {
         });
       }
       // An event stream has no length: when its worker goes away, ending it is a clean end (the client reconnects).
-      proxyRes.on('error', () => (isStream ? res.end() : res.destroy()));
+      // A response cut by the worker counts as its error; one the client walked away from does not.
+      let cutByWorker = false;
+      proxyRes.on('error', () => {
+        cutByWorker = true;
+        if (isStream) res.end();
+        else res.destroy();
+      });
+      proxyRes.on('aborted', () => {
+        if (!clientGone) cutByWorker = true;
+      });
       res.once('close', () => {
         if (!res.writableFinished) proxyReq.destroy();
-        finish(status >= 500 || !res.writableFinished);
+        finish(status >= 500 || (cutByWorker && !clientGone && !isStream));
       });
     });
     proxyReq.on('error', (err: NodeJS.ErrnoException) => {
       if (res.headersSent) {
         // Too late for a status: cut the response so the client sees it incomplete, not truncated-as-complete.
         res.destroy();
-        finish(true);
+        finish(!clientGone);
         return;
       }
       // A pooled connection closed by the worker just as we reused it: safe to retry once when
@@ -184,7 +195,9 @@ export class Front {
         settled = true;
         return this.proxy(req, res, next, true);
       }
-      finish(true);
+      // A request the client abandoned is not the worker's failure.
+      finish(!clientGone);
+      if (clientGone) return;
       const body = `Smooth Reload: the worker failed while handling this request (${err.code ?? err.message}).\n`;
       res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);

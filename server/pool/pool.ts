@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import type { Finding, MasterEvent, ReloadResult, WorkerInfo } from '../protocol';
 import { ReloadQueue, type Batch, type ReloadKind } from './reload-queue';
 import { Backoff, CrashLoopGuard, recycleThreshold } from './restart-policy';
+import { parseBootError } from '../runners/boot-error';
 import { Worker, WorkerBootError, type WorkerSpec } from './worker';
 
 export interface PoolEvents {
@@ -39,6 +40,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
   private replacing = 0;
+  /** A new worker under observation: it takes `share` of new requests (canary reloads). */
+  private canary: { worker: Worker; share: number; credit: number } | undefined;
   /** The previous generation's spec, for rollback. */
   private previousSpec: WorkerSpec | undefined;
 
@@ -76,6 +79,15 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** The least busy live worker, or undefined when none is ready. */
   pick(): Worker | undefined {
+    const canary = this.canary;
+    if (canary && canary.worker.state === 'ready') {
+      // Deterministic share: every 1/share-th request goes to the canary.
+      canary.credit += canary.share;
+      if (canary.credit >= 1) {
+        canary.credit -= 1;
+        return canary.worker;
+      }
+    }
     let best: Worker | undefined;
     for (const w of this.live) {
       if (w.state !== 'ready') continue;
@@ -166,11 +178,33 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** Rolling reload: new generation beside the old, switch when ready, drain the old. */
   private async rollAll(reloadId: number, spec = this.spec): Promise<Finding | undefined> {
     const target = this.config.workers;
-    const batchSize = this.config.reload.batchSize > 0 ? this.config.reload.batchSize : target;
+    let batchSize = this.config.reload.batchSize > 0 ? this.config.reload.batchSize : target;
     const generation = this.generation + 1;
     const old = [...this.live];
     const drains: Promise<unknown>[] = [];
     let switched = 0;
+    if (this.config.reload.strategy === 'canary' && old.length && spec === this.spec) {
+      this.progress(reloadId, `starting a canary worker of generation ${generation}`);
+      const canary = this.createWorker(generation, spec);
+      try {
+        await canary.start();
+      } catch (err) {
+        return toFinding(err);
+      }
+      const verdict = await this.observeCanary(reloadId, canary, old);
+      if (verdict) {
+        await this.retire(canary);
+        return verdict;
+      }
+      // Promoted: the canary replaces one old worker; the rest follow one by one.
+      this.generation = generation;
+      const leaving = old.splice(0, 1);
+      this.live = [...this.live.filter((w) => !leaving.includes(w)), canary];
+      this.watchLive(canary);
+      drains.push(...leaving.map((w) => this.retire(w)));
+      switched = 1;
+      batchSize = 1;
+    }
     while (switched < target) {
       const count = Math.min(batchSize, target - switched);
       this.progress(reloadId, `starting ${count} worker${count > 1 ? 's' : ''} of generation ${generation}`);
@@ -201,6 +235,67 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.previousSpec = this.spec;
     this.spec = spec;
     return undefined;
+  }
+
+  /**
+   * Give the canary its share of traffic for the observation window, then compare its error rate
+   * with the old generation's over the same window. Returns a finding when it must be rolled back.
+   */
+  private async observeCanary(reloadId: number, canary: Worker, old: Worker[]): Promise<Finding | undefined> {
+    const { share, windowMs, minRequests, maxErrorRateIncrease } = this.config.reload.canary;
+    const before = old.map((w) => ({ w, requests: w.requests, errors: w.errors }));
+    this.canary = { worker: canary, share, credit: 0 };
+    this.progress(reloadId, `canary worker ${canary.id} takes ${Math.round(share * 100)}% of requests for ${windowMs} ms`);
+    const crashed = await new Promise<boolean>((resolve) => {
+      const onExit = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        canary.off('exit', onExit);
+        resolve(false);
+      }, windowMs);
+      canary.once('exit', onExit);
+    });
+    this.canary = undefined;
+    // Count what is still in flight on the canary too, so the verdict covers every request it took.
+    if (canary.inFlight > 0 && canary.alive) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.reload.drainTimeoutMs);
+        canary.once('idle', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const oldRequests = before.reduce((n, b) => n + b.w.requests - b.requests, 0);
+    const oldErrors = before.reduce((n, b) => n + b.w.errors - b.errors, 0);
+    const oldRate = oldRequests ? oldErrors / oldRequests : 0;
+    const rate = canary.requests ? canary.errors / canary.requests : 0;
+    const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+    const stats = `${canary.errors} of ${canary.requests} requests failed (${percent(rate)}) vs ${oldErrors} of ${oldRequests} (${percent(oldRate)}) on the old generation`;
+    if (!crashed && canary.requests < minRequests) {
+      this.logger.info(`canary worker ${canary.id}: only ${canary.requests} requests in ${windowMs} ms (reload.canary.minRequests ${minRequests}); not enough to judge, rolling out`);
+      return undefined;
+    }
+    if (!crashed && rate - oldRate <= maxErrorRateIncrease) {
+      this.progress(reloadId, `canary healthy: ${stats}`);
+      return undefined;
+    }
+    const paths = new Map<string, number>();
+    for (const f of canary.failures) paths.set(`${f.status} ${f.method} ${f.path}`, (paths.get(`${f.status} ${f.method} ${f.path}`) ?? 0) + 1);
+    const top = [...paths].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} (${n}×)`);
+    const logged = canary.firstErrors.join('\n');
+    const where = parseBootError(logged);
+    return {
+      code: 'SR_CANARY_FAILED',
+      severity: 'error',
+      message: `${crashed ? `canary worker ${canary.id} crashed while observed` : `canary worker ${canary.id} ${stats}`}; rolled back to generation ${this.generation}.${top.length ? ` Failing: ${top.join(', ')}.` : ''}${canary.firstErrors.length ? ` First error logged: ${canary.firstErrors[0].slice(0, 300)}` : ''}`,
+      ...(where?.file ? { file: where.file } : {}),
+      ...(where?.line ? { line: where.line } : {}),
+      fix: 'fix the failing requests and save again; the old generation keeps serving all traffic meanwhile',
+      docs: 'docs/troubleshooting.md#sr_canary_failed',
+    };
   }
 
   /** Full restart: stop every worker first (requests are held meanwhile), then start fresh. */
