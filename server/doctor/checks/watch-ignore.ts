@@ -42,7 +42,9 @@ export function checkWatchIgnore(facts: Facts): Finding[] {
   }
   // Files the default ignores hide (node_modules, .git) are not the app's own source.
   const mine = outside.filter((f) => scope.classify(f) !== 'ignored' || !scope.roots.some((r) => f.startsWith(r + path.sep)));
-  if (mine.length) {
+  // A watch path that does not exist is SR_WATCH_NO_MATCH's finding; the files it misses are its symptom.
+  const rootsExist = scope.roots.every((r) => facts.files.some((f) => f.abs === r));
+  if (mine.length && rootsExist) {
     out.push(
       finding(
         'SR_WATCH_IGNORES_LOADED',
