@@ -82,6 +82,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     var msg = el('pre', 'white-space:pre-wrap;word-break:break-word;margin:0 0 12px;color:#ffb4a9;font:inherit', err.message);
     msg.className = '__smooth_reload_message';
     box.appendChild(msg);
+    if (err.fix) box.appendChild(el('div', 'color:#ddd;margin-bottom:12px', 'Fix: ' + err.fix));
     box.appendChild(el('div', 'color:#999;font-size:12px', 'The previous version keeps serving. Fix the error and save: this page reloads by itself. Click outside to dismiss.'));
     host.addEventListener('click', function (ev) { if (ev.target === host) hideError(); });
     host.appendChild(box);

@@ -44,6 +44,8 @@ export interface OverlayError {
   file?: string;
   line?: number;
   column?: number;
+  /** What to do about it (the finding's fix). */
+  fix?: string;
 }
 
 export interface LiveReloadOptions {
@@ -240,6 +242,7 @@ export class LiveReload implements FrontExtension {
       ...(file ? { file: file.startsWith('..') ? finding.file : file } : {}),
       ...(finding.line ? { line: finding.line } : {}),
       ...(finding.column ? { column: finding.column } : {}),
+      ...(finding.fix ? { fix: finding.fix } : {}),
     };
   }
 }
