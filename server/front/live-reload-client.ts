@@ -5,7 +5,8 @@
  *
  *  - `reload`: reload the page (after a successful worker reload, or a non-image asset change);
  *  - `css`: re-fetch matching stylesheets with a cache-busting query, no page reload;
- *  - `asset`: re-fetch matching images (img src/srcset, picture source) the same way;
+ *  - `asset`: re-fetch matching images, media, icons (src/srcset/poster/href) the same way, or the
+ *    stylesheets when nothing matches (CSS backgrounds, fonts); scripts and pages reload;
  *  - `error` / `ok`: show / clear an overlay with the failed reload's error, file and line
  *    (built with DOM APIs and text nodes only: error text is never parsed as HTML);
  *  - connection lost: retry with backoff; when a different master answers, reload.
@@ -42,22 +43,26 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   }
 
   function swapAssets(files) {
-    var images = (files || []).filter(function (f) { return /\.(png|jpe?g|gif|svg|webp|avif|ico|bmp)$/i.test(f); });
-    if (images.length < (files || []).length) return location.reload();
-    var wanted = names(images), hit = 0;
-    Array.prototype.forEach.call(document.querySelectorAll('img[src], input[type=image][src]'), function (img) {
-      if (matches(img.getAttribute('src'), wanted)) { img.src = bust(img.getAttribute('src')); hit++; }
+    files = files || [];
+    // Scripts and documents cannot be swapped in place.
+    if (files.some(function (f) { return /\.(m?js|cjs|html?|json|wasm|map)$/i.test(f); })) return location.reload();
+    var wanted = names(files), hit = 0;
+    Array.prototype.forEach.call(document.querySelectorAll('img[src], input[type=image][src], video[src], audio[src], source[src], embed[src], video[poster], object[data], link[href]:not([rel~="stylesheet"])'), function (node) {
+      ['src', 'poster', 'data', 'href'].forEach(function (attr) {
+        var value = node.getAttribute(attr);
+        if (value && matches(value, wanted)) { node.setAttribute(attr, bust(value)); hit++; }
+      });
     });
-    Array.prototype.forEach.call(document.querySelectorAll('[srcset]'), function (el) {
+    Array.prototype.forEach.call(document.querySelectorAll('[srcset]'), function (node) {
       var changed = false;
-      var parts = el.getAttribute('srcset').split(',').map(function (part) {
+      var parts = node.getAttribute('srcset').split(',').map(function (part) {
         var bits = part.trim().split(/\s+/);
         if (bits[0] && matches(bits[0], wanted)) { bits[0] = bust(bits[0]); changed = true; }
         return bits.join(' ');
       });
-      if (changed) { el.setAttribute('srcset', parts.join(', ')); hit++; }
+      if (changed) { node.setAttribute('srcset', parts.join(', ')); hit++; }
     });
-    // Not an <img>: maybe a CSS background. Re-fetching the stylesheets picks it up.
+    // Referenced from CSS (a background, a web font): re-fetching the stylesheets picks it up.
     if (!hit) swapCss([]);
   }
 
