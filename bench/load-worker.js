@@ -9,6 +9,7 @@
 //          `durationSec`; every response is reported as a sample.
 //   probe  one request at a time on a fresh connection, started every `intervalMs`, for
 //          `durationSec` (a light "is the new code live yet" loop, without load).
+// Either mode ends early when the parent writes "stop" on stdin (durationSec is the cap).
 //
 // Output on stdout, one JSON object per line:
 //   {"type":"samples","s":[[receivedAtMs, version, latencyMs, status], ...]}   (batched)
@@ -35,6 +36,15 @@ function versionOf(body) {
   return m ? Number(m[1]) : -1;
 }
 const flusher = setInterval(flush, FLUSH_MS);
+let stopRequested = false;
+const onStop = [];
+require('node:readline')
+  .createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    if (line.trim() !== 'stop' || stopRequested) return;
+    stopRequested = true;
+    for (const fn of onStop) fn();
+  });
 
 function finish(result) {
   clearInterval(flusher);
@@ -84,6 +94,7 @@ function runLoad() {
       durationMs: Math.round(r.duration * 1000),
     });
   });
+  onStop.push(() => instance.stop());
   instance.on('error', (err) => {
     out({ type: 'fatal', message: String(err && err.stack || err) });
     process.exit(1);
@@ -130,7 +141,7 @@ function runProbe() {
     });
   (async () => {
     const started = Date.now();
-    while (Date.now() < deadline && requests < maxCount) {
+    while (Date.now() < deadline && requests < maxCount && !stopRequested) {
       const t = Date.now();
       await once();
       const wait = interval - (Date.now() - t);

@@ -50,6 +50,8 @@ export interface Tool {
   doneSignal: string;
   /** Processes that serve requests. */
   servingProcesses: number;
+  /** Wait for the previous reload to be done before the next save (a script running `pm2 reload` would). */
+  serialReloads?: boolean;
   start(ctx: ToolContext): Promise<ToolSession>;
 }
 
@@ -117,7 +119,7 @@ function smoothReload(id: string, label: string, viaCommand: boolean): Tool {
       const output: string[] = [];
       const args = [CLI, 'serve', 'app.js', '--port', '0', '--workers', '2', '--json', ...(viaCommand ? ['--no-watch'] : [])];
       const child = track(spawn(process.execPath, args, { cwd: ctx.dir, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }), output);
-      const events: { kind: string; id?: number; at: number; url?: string }[] = [];
+      const events: { kind: string; id?: number; at: number; url?: string; ok?: boolean }[] = [];
       readline.createInterface({ input: child.stdout! }).on('line', (line) => {
         try {
           const e = JSON.parse(line);
@@ -143,7 +145,15 @@ function smoothReload(id: string, label: string, viaCommand: boolean): Tool {
             return { savedAt, doneAt: Date.now(), ...(code === 0 ? {} : { failed: `smooth-reload reload exited ${code}` }) };
           }
           const savedAt = save();
-          const done = await waitUntil('reload-done', () => events.slice(since).find((e) => e.kind === 'reload-done' || e.kind === 'reload-failed'), 20_000).catch(() => undefined);
+          // The reload that covers this save is the first one that started after it (saves coalesce).
+          const done = await waitUntil(
+            'reload-done',
+            () => {
+              const start = events.slice(since).find((e) => e.kind === 'reload-start' && e.at >= savedAt);
+              return start && events.find((e) => (e.kind === 'reload-done' || e.kind === 'reload-failed') && e.id === start.id);
+            },
+            20_000,
+          ).catch(() => undefined);
           if (!done) return { savedAt, failed: 'no reload-done within 20 s' };
           return { savedAt, doneAt: done.at, ...(done.kind === 'reload-done' ? {} : { failed: 'reload-failed' }) };
         },
@@ -161,6 +171,7 @@ function pm2(id: string, label: string, watch: boolean): Tool {
     label,
     doneSignal: watch ? 'none (the watcher restarts on its own): not applicable' : '`pm2 reload` returned',
     servingProcesses: 2,
+    serialReloads: !watch,
     async start(ctx) {
       const output: string[] = [];
       const bin = path.join(ctx.peers, 'pm2', 'bin', 'pm2');
