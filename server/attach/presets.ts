@@ -75,8 +75,8 @@ const PRESETS: Record<PresetName, Preset> = {
     processName: /puma/i,
     watch: ['**/*.rb', 'config/**/*.yml'],
     unchangedHint:
-      'USR1 (phased restart) needs cluster mode (workers > 0) and is refused with preload_app!: use --signal USR2 for a full hot restart, or start puma with -w 2 and without preload_app!',
-    staleHint: 'with preload_app! the workers fork the master\'s copy of the app: drop preload_app! in development, or reload with --signal USR2',
+      'USR1 (phased restart) needs cluster mode (puma -w 2); with preload_app! Puma does a full hot restart instead, which takes longer (raise --timeout)',
+    staleHint: 'check that the code you changed is loaded by the app and not by a file Puma reads only once at boot (config/puma.rb, an initializer run before fork)',
   },
   uwsgi: {
     name: 'uwsgi',

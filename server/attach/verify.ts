@@ -180,8 +180,8 @@ export function workersTimeoutFinding(preset: Preset, pid: number, signal: strin
   }
   return attachFinding(
     'SR_ATTACH_WORKERS_MISSING',
-    `${preset.name} master ${pid} stopped its old workers but runs ${now.length} of ${before.length} after ${timeoutMs} ms: the new workers are failing to start`,
-    `read ${preset.name}'s log: the new code probably fails at import or boot; fix it and save again`,
+    `${preset.name} master ${pid} stopped its old workers but runs ${now.length} of ${before.length} after ${timeoutMs} ms: the new workers are failing to start, or still starting`,
+    `read ${preset.name}'s log: when the new code fails at import or boot, fix it and save again; when the workers are only slow to boot, raise --timeout`,
   );
 }
 

@@ -151,7 +151,8 @@ export async function startGunicorn(dir: string, extraArgs: string[] = []): Prom
   return server;
 }
 
-export function nginxConf(dir: string, port: number, body: string): string {
+/** nginx.conf for a temp prefix; serves `body`, or the given location block contents (FastCGI to PHP-FPM). */
+export function nginxConf(dir: string, port: number, body: string, location = `default_type text/plain; return 200 "${body}\\n";`): string {
   return `daemon off;
 worker_processes 2;
 pid ${dir}/nginx.pid;
@@ -166,22 +167,83 @@ http {
   scgi_temp_path ${dir}/tmp/scgi;
   server {
     listen 127.0.0.1:${port};
-    location / { default_type text/plain; return 200 "${body}\\n"; }
+    location / { ${location} }
   }
 }
 `;
 }
 
-export async function startNginx(dir: string, body: string): Promise<Server> {
+export async function startNginx(dir: string, body: string, location?: string): Promise<Server> {
   const port = await freePort();
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, port, body));
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, port, body, location));
   // -e: the error log before nginx.conf is read (the default path is not writable by tests).
   const { proc, output } = startGroup(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log')], { cwd: dir });
   const server = { proc, port, url: `http://127.0.0.1:${port}/`, pidFile: path.join(dir, 'nginx.pid'), output };
   await waitReady(server, 2);
   return server;
+}
+
+/** The first of these executables that exists, or undefined (the test then skips). */
+export function which(...candidates: string[]): string | undefined {
+  return candidates.find((c) => fs.existsSync(c));
+}
+
+/** uWSGI (uwsgi-core + uwsgi-plugin-python3) serving wsgi_app.py over HTTP, with a master FIFO. */
+export async function startUwsgi(dir: string, uwsgi: string): Promise<Server & { fifo: string }> {
+  const port = await freePort();
+  const pidFile = path.join(dir, 'uwsgi.pid');
+  const fifo = path.join(dir, 'uwsgi.fifo');
+  const { proc, output } = startGroup(
+    uwsgi,
+    ['--master', '--processes', '2', '--http-socket', `127.0.0.1:${port}`, '--plugin', 'python3', '--wsgi-file', 'wsgi_app.py', '--callable', 'app', '--pidfile', pidFile, '--master-fifo', fifo, '--lazy-apps', '--die-on-term'],
+    { cwd: dir },
+  );
+  const server = { proc, port, url: `http://127.0.0.1:${port}/`, pidFile, output, fifo };
+  await waitReady(server, 2);
+  return server;
+}
+
+/** Puma in cluster mode (2 workers) serving config.ru. */
+export async function startPuma(dir: string, puma: string, extraArgs: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const pidFile = path.join(dir, 'puma.pid');
+  const { proc, output } = startGroup(puma, ['--pidfile', pidFile, '-b', `tcp://127.0.0.1:${port}`, ...extraArgs, 'config.ru'], { cwd: dir });
+  const server = { proc, port, url: `http://127.0.0.1:${port}/`, pidFile, output };
+  await waitReady(server, extraArgs.includes('-w') ? 2 : 0);
+  return server;
+}
+
+/**
+ * PHP-FPM (2 static workers, OPcache never revalidating, so only a reload brings new code) behind
+ * nginx, which speaks HTTP and passes every request to index.php.
+ */
+export async function startPhpFpm(dir: string, fpm: string): Promise<{ fpm: Server; front: Server }> {
+  const fpmPort = await freePort();
+  const pidFile = path.join(dir, 'php-fpm.pid');
+  fs.writeFileSync(
+    path.join(dir, 'php-fpm.conf'),
+    `[global]
+pid = ${pidFile}
+error_log = ${dir}/php-fpm.log
+daemonize = no
+[www]
+listen = 127.0.0.1:${fpmPort}
+pm = static
+pm.max_children = 2
+php_admin_flag[opcache.enable] = on
+php_admin_flag[opcache.validate_timestamps] = off
+php_admin_value[opcache.file_update_protection] = 0
+`,
+  );
+  const asRoot = process.getuid?.() === 0 ? ['-R'] : [];
+  const { proc, output } = startGroup(fpm, [...asRoot, '-y', path.join(dir, 'php-fpm.conf')], { cwd: dir });
+  const location = `fastcgi_pass 127.0.0.1:${fpmPort}; fastcgi_param SCRIPT_FILENAME ${dir}/index.php; fastcgi_param REQUEST_METHOD $request_method;`;
+  const front = await startNginx(path.join(dir, 'front'), '', location);
+  const server = { proc, port: fpmPort, url: front.url, pidFile, output };
+  await waitReady(server, 2);
+  return { fpm: server, front };
 }
 
 /** The PHP stand-in for a Swoole server (test/fixtures/attach/swoole_server.php), copied into dir. */
