@@ -42,7 +42,7 @@ describe('doctor: watcher', () => {
       const [f] = checkWatchMount(makeFacts({ extra: { mounts } }));
       assert.equal(f.code, 'SR_WATCH_MOUNT');
       assert.match(f.message, /is on a nfs4 mount \(\/home\/dev\)/);
-      assert.match(f.fix, /"watch\.usePolling": true/);
+      assert.match(f.fix!, /"watch\.usePolling": true/);
     });
 
     it('reports a WSL Windows drive', () => {
@@ -71,7 +71,7 @@ describe('doctor: watcher', () => {
         ['SR_WATCH_NO_MATCH', 'warning', CONFIG_FILE, 7],
       ]);
       assert.match(findings[0].message, /is a glob/);
-      assert.match(findings[0].fix, /watch the folder instead \(e\.g\. "src"\)/);
+      assert.match(findings[0].fix!, /watch the folder instead \(e\.g\. "src"\)/);
       assert.match(findings[1].message, /"lib" does not exist/);
     });
 
