@@ -43,6 +43,9 @@ export const AttachConfig = z
   .strict();
 export type AttachConfigInput = z.input<typeof AttachConfig>;
 
+/** The flag behind each key, to name the one at fault. */
+const FLAGS: Record<string, string> = { pidFile: '--pid-file', timeoutMs: '--timeout', debounceMs: '--debounce', processName: '--process-name', usePolling: '--polling' };
+
 export interface ResolvedAttach {
   readonly cwd: string;
   readonly configFile?: string;
@@ -93,7 +96,8 @@ export function resolveAttach(options: ResolveAttachOptions): ResolvedAttach {
   }
   const parsed = AttachConfig.safeParse(merged);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `"attach.${i.path.join('.')}": ${i.message}`);
+    const name = (key: string) => (options.overrides?.[key as keyof AttachConfigInput] !== undefined ? (FLAGS[key] ?? `--${key}`) : `"attach.${key}"`);
+    const lines = parsed.error.issues.map((i) => `${name(String(i.path[0] ?? ''))}${i.path.length > 1 ? ` (${i.path.slice(1).join('.')})` : ''}: ${i.message}`);
     throw new ConfigError(`invalid attach options in ${source}:\n  - ${lines.join('\n  - ')}`, configFile, `attach.${parsed.error.issues[0]?.path.join('.')}`);
   }
   const c = parsed.data;

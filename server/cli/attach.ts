@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Attacher } from '../attach/attach';
-import { resolveAttach, type AttachConfigInput } from '../attach/config';
+import { resolveAttach, type AttachConfigInput, type ResolvedAttach } from '../attach/config';
 import { PRESET_NAMES } from '../attach/presets';
 import { PID_FILE_CODES, type AttachCode } from '../attach/verify';
 import { Logger, type LogLevel } from '../logger';
@@ -59,7 +59,14 @@ export function registerAttachCommand(program: Command, out: Printer): void {
         processName: opts.processName,
         usePolling: opts.polling,
       };
-      const config = resolveAttach({ cwd: opts.cwd, configFile: opts.config, overrides });
+      let config: ResolvedAttach;
+      try {
+        config = resolveAttach({ cwd: opts.cwd, configFile: opts.config, overrides });
+      } catch (err) {
+        // The extension reads stdout: tell it too, then let main() print it and exit 64.
+        if (opts.json) out.stdout(JSON.stringify({ kind: 'log', level: 'error', message: (err as Error).message } satisfies MasterEvent) + '\n');
+        throw err;
+      }
       const logger = new Logger(opts.logLevel as LogLevel);
       const print = opts.json ? (e: MasterEvent) => out.stdout(JSON.stringify(e) + '\n') : (e: MasterEvent) => printHuman(out, e, config.cwd);
       logger.addSink((r) => print({ kind: 'log', level: r.level, message: r.message }));

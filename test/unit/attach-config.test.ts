@@ -38,7 +38,7 @@ describe('attach: options', () => {
     assert.throws(() => resolveAttach({ cwd: dir }), (e: ConfigError) => e instanceof ConfigError && /"attach\.signal"/.test(e.message) && e.key === 'attach.signal');
     writeConfig({ preset: 'gunicorn', pidfile: 'x' });
     assert.throws(() => resolveAttach({ cwd: dir }), /pidfile/);
-    assert.throws(() => resolveAttach({ cwd: dir, overrides: { preset: 'gunicorn', health: 'localhost:8000' } }), /"attach\.health": must be an http/);
+    assert.throws(() => resolveAttach({ cwd: dir, overrides: { preset: 'gunicorn', health: 'localhost:8000' } }), /--health: must be an http/);
   });
 
   it('asks for a preset, and refuses options that cannot apply', () => {
