@@ -59,8 +59,8 @@ describe('browser live reload (headless Chromium)', function () {
     await page.goto(master.url);
     assert.equal(await page.textContent('#version'), 'v1');
     // The client's socket is open (it got the master's hello).
-    await page.waitForFunction(() => (window as unknown as { __smoothReloadClient?: { connected: boolean } }).__smoothReloadClient?.connected === true);
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.waitForFunction('window.__smoothReloadClient?.connected === true');
+    await page.evaluate('window.marker = 42');
   });
 
   afterEach(async () => {
@@ -68,25 +68,29 @@ describe('browser live reload (headless Chromium)', function () {
     context = undefined;
   });
 
-  const marker = () => page.evaluate(() => (window as unknown as { marker?: number }).marker);
+  // Page-side code is passed as strings: this file is type-checked without the DOM library.
+  const marker = () => page.evaluate('window.marker');
+  const shows = (version: string) => page.waitForFunction(`document.querySelector('#version')?.textContent === '${version}'`, null, { timeout: 30000 });
+  const color = () => page.evaluate("getComputedStyle(document.querySelector('#version')).color");
+  const logoWidth = () => page.evaluate("document.querySelector('#logo').naturalWidth");
 
   it('saving a server file reloads the page with the new content', async () => {
     writeFile(dir, 'app.js', app('v2'));
-    await page.waitForFunction(() => document.querySelector('#version')?.textContent === 'v2', null, { timeout: 30000 });
+    await shows('v2');
     assert.equal(await marker(), undefined, 'the page was reloaded');
   });
 
   it('saving a CSS file in public/ changes the computed style without a page reload; an image updates too', async () => {
     const reloadsBefore = master.events.filter((e) => e.kind === 'reload-start').length;
-    assert.equal(await page.$eval('#version', (el) => getComputedStyle(el).color), 'rgb(255, 0, 0)');
+    assert.equal(await color(), 'rgb(255, 0, 0)');
     writeFile(dir, 'public/style.css', 'h1 { color: rgb(0, 0, 255); }\n');
-    await page.waitForFunction(() => getComputedStyle(document.querySelector('#version')!).color === 'rgb(0, 0, 255)', null, { timeout: 15000 });
+    await page.waitForFunction("getComputedStyle(document.querySelector('#version')).color === 'rgb(0, 0, 255)'", null, { timeout: 15000 });
     assert.equal(await marker(), 42, 'no page reload: the window variable survived');
     assert.equal(await page.$$eval('link[rel=stylesheet]', (links) => links.length), 1, 'the old stylesheet was replaced, not piled up');
 
-    assert.equal(await page.$eval('#logo', (img) => (img as HTMLImageElement).naturalWidth), 10);
+    assert.equal(await logoWidth(), 10);
     writeFile(dir, 'public/logo.svg', svg(20));
-    await page.waitForFunction(() => (document.querySelector('#logo') as HTMLImageElement).naturalWidth === 20, null, { timeout: 15000 });
+    await page.waitForFunction("document.querySelector('#logo').naturalWidth === 20", null, { timeout: 15000 });
     assert.equal(await marker(), 42, 'no page reload for the image either');
     assert.equal(master.events.filter((e) => e.kind === 'reload-start').length, reloadsBefore, 'static files did not reload the workers');
   });
@@ -106,8 +110,18 @@ describe('browser live reload (headless Chromium)', function () {
     await page.screenshot({ path: path.join(RESULTS, 'live-reload-overlay.png') });
 
     writeFile(dir, 'app.js', app('v3'));
-    await page.waitForFunction(() => document.querySelector('#version')?.textContent === 'v3', null, { timeout: 30000 });
+    await shows('v3');
     assert.equal(await page.$('#__smooth_reload_overlay'), null, 'the overlay is gone');
+  });
+
+  it('error text with markup is shown as text, never run', async () => {
+    const since = master.events.length;
+    writeFile(dir, 'app.js', app('v2', `throw new Error('<img src=x onerror="window.pwned=1"><b>bold</b>');`));
+    await master.waitEvent('reload-failed', () => true, 30000, since);
+    await page.waitForSelector('#__smooth_reload_overlay', { timeout: 15000 });
+    assert.match((await page.textContent('#__smooth_reload_overlay .__smooth_reload_message')) ?? '', /<img src=x onerror="window.pwned=1"><b>bold<\/b>/);
+    assert.equal(await page.evaluate("document.querySelectorAll('#__smooth_reload_overlay img, #__smooth_reload_overlay b').length"), 0);
+    assert.equal(await page.evaluate('window.pwned'), undefined);
   });
 
   it('when the master restarts, the open page reconnects and reloads', async () => {
@@ -116,7 +130,7 @@ describe('browser live reload (headless Chromium)', function () {
     writeFile(dir, 'app.js', app('v2'));
     master = await startMaster(dir, ['app.js', '--port', String(port)]);
     await master.waitEvent('reload-done', (e) => e.ok);
-    await page.waitForFunction(() => document.querySelector('#version')?.textContent === 'v2', null, { timeout: 30000 });
+    await shows('v2');
     assert.equal(await marker(), undefined, 'the page was reloaded');
   });
 });
