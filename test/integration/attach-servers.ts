@@ -246,12 +246,12 @@ php_admin_value[opcache.file_update_protection] = 0
   return { fpm: server, front };
 }
 
-/** The PHP stand-in for a Swoole server (test/fixtures/attach/swoole_server.php), copied into dir. */
+/** The PHP stand-in for a Swoole server (test/fixtures/attach/swoole_server.php, 2 workers and 1 task worker), copied into dir. */
 export async function startSwooleStandIn(dir: string, mode: 'reload' | 'no-reload' | 'preload' = 'reload'): Promise<Server> {
   const port = await freePort();
   const { proc, output } = startGroup('php', ['swoole_server.php', String(port), mode], { cwd: dir });
   const server = { proc, port, url: `http://127.0.0.1:${port}/`, pidFile: path.join(dir, 'swoole.pid'), output };
-  await waitReady(server, 2, true);
+  await waitReady(server, 3, true);
   return server;
 }
 

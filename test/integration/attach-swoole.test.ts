@@ -46,9 +46,24 @@ describe('attach: swoole preset (PHP stand-in)', function () {
     assert.ok(steps.some((s) => s.includes(server.pidFile)), steps.join('\n'));
     assert.deepEqual(childPids(master), [manager], 'the manager stays');
     const after = workers(master);
-    assert.equal(after.length, 2);
+    assert.equal(after.length, 3, 'two workers and a task worker');
     assert.deepEqual(after.filter((p) => before.includes(p)), []);
     assert.match((await get(server.url)).body, /^v2 /);
+  });
+
+  it('reloads only the task workers on --signal USR2', async () => {
+    const dir = swooleProject();
+    const server = await startSwooleStandIn(dir);
+    const master = readPid(server.pidFile);
+    const before = workers(master);
+
+    const run = await runAttach(['--preset', 'swoole', '--signal', 'SIGUSR2', '--once'], { cwd: dir });
+
+    assert.equal(run.code, 0, run.stderr + JSON.stringify(run.events));
+    const after = workers(master);
+    assert.equal(after.length, 3);
+    assert.equal(after.filter((p) => before.includes(p)).length, 2, 'the two HTTP workers stay, the task worker is new');
+    assert.match((await get(server.url)).body, /^v1 /);
   });
 
   it('reports SR_ATTACH_WORKERS_UNCHANGED when the master has no SIGUSR1 handler', async () => {
