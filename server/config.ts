@@ -53,7 +53,7 @@ const Watch = z
     ignore: z.array(z.string()).default([]),
     debounceMs: ms(80),
     usePolling: z.boolean().default(false),
-    /** Folders of static files: a change there reloads browsers, not workers. */
+    /** Folders of static files: a change there reloads browsers, not workers. Empty: `public` and `static` when they exist. */
     static: z.array(z.string()).default([]),
   })
   .strict();
