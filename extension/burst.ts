@@ -1,8 +1,10 @@
 /**
  * Coalesces a burst of saves into one reload request: "Save All" of 30 files fires 30 save
- * events within a few milliseconds and must become ONE request naming all 30 files. The first
- * save of a burst opens a window of `debounceMs`; every save inside it joins; the window's end
- * flushes. Pure (timers are injected), so the unit tests drive the clock.
+ * events and must become ONE request naming all 30 files. The burst ends when no save came for
+ * `debounceMs` (trailing edge: a remote or busy editor spaces the saves of one "Save All" by
+ * tens of milliseconds) and no save announced by `willSave` is still being written, or at the
+ * latest `maxWaitMs` after its first save, so a stream of saves still reloads. Pure (timers are
+ * injected), so the unit tests drive the clock.
  */
 export interface BurstTimers {
   set(fn: () => void, ms: number): unknown;
@@ -24,6 +26,8 @@ export interface Burst {
 
 export class BurstCoalescer {
   private files = new Set<string>();
+  /** Saves announced (willSave) and not yet done. */
+  private readonly writing = new Set<string>();
   private firstAt = 0;
   private timer: unknown;
   private disposed = false;
@@ -32,16 +36,38 @@ export class BurstCoalescer {
     private readonly flush: (burst: Burst) => void,
     private readonly debounceMs: () => number,
     private readonly timers: BurstTimers = realTimers,
+    private readonly maxWaitMs = 1000,
   ) {}
 
-  /** Add a saved file; starts the burst's window if none is open. */
+  /** A save is about to be written (onWillSaveTextDocument): the burst waits for it. */
+  willSave(file: string): void {
+    if (this.disposed) return;
+    this.writing.add(file);
+  }
+
+  /** Add a saved file; (re)starts the quiet window, never past maxWaitMs after the first save. */
   add(file: string): void {
     if (this.disposed) return;
-    if (this.files.size === 0) this.firstAt = this.timers.now();
+    const now = this.timers.now();
+    if (this.files.size === 0) this.firstAt = now;
     this.files.add(file);
-    if (this.timer !== undefined) return;
-    const ms = Math.max(0, this.debounceMs());
-    this.timer = this.timers.set(() => this.fire(), ms);
+    this.writing.delete(file);
+    this.arm(now);
+  }
+
+  private arm(now: number): void {
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    const quiet = Math.max(0, this.debounceMs());
+    const ms = Math.max(0, Math.min(quiet, this.firstAt + Math.max(quiet, this.maxWaitMs) - now));
+    this.timer = this.timers.set(() => this.onQuiet(), ms);
+  }
+
+  private onQuiet(): void {
+    this.timer = undefined;
+    const now = this.timers.now();
+    // Other saves of the same "Save All" are still being written: wait for them, within maxWaitMs.
+    if (this.writing.size && now < this.firstAt + this.maxWaitMs) this.arm(now);
+    else this.fire();
   }
 
   get pending(): number {
@@ -52,6 +78,7 @@ export class BurstCoalescer {
   fire(): void {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
+    this.writing.clear();
     if (this.files.size === 0) return;
     const burst = { files: [...this.files], firstAt: this.firstAt };
     this.files = new Set();
@@ -63,6 +90,7 @@ export class BurstCoalescer {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
     this.files = new Set();
+    this.writing.clear();
   }
 
   dispose(): void {

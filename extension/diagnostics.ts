@@ -20,6 +20,8 @@ export class DiagnosticsView implements vscode.Disposable {
   constructor(
     private readonly docsUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    /** The extension's dist/: stack frames there are the worker bootstrap, not the app. */
+    private readonly internalDir: string,
   ) {}
 
   render(sessions: Iterable<MasterSession>): void {
@@ -28,7 +30,7 @@ export class DiagnosticsView implements vscode.Disposable {
       const config = path.join(session.folder, CONFIG_FILE_NAME);
       const configFile = fs.existsSync(config) ? config : undefined;
       for (const finding of session.findings.all()) {
-        const data = findingToDiagnostic(finding, session.folder, configFile);
+        const data = findingToDiagnostic(finding, session.folder, configFile, this.internalDir);
         if (!data) {
           const key = `${finding.code}:${finding.message}`;
           if (!this.unplaced.has(key)) {

@@ -77,14 +77,15 @@ class Controller {
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
-    this.diagnostics = new DiagnosticsView(vscode.Uri.joinPath(context.extensionUri, 'docs', 'troubleshooting.md'), this.log);
+    this.diagnostics = new DiagnosticsView(vscode.Uri.joinPath(context.extensionUri, 'docs', 'troubleshooting.md'), this.log, path.dirname(this.cliPath));
   }
 
   async init(): Promise<void> {
     const { subscriptions } = this.context;
     subscriptions.push(this.log, this.statusBar, this.diagnostics);
     subscriptions.push(
-      vscode.workspace.onDidSaveTextDocument((doc) => this.onSave(doc)),
+      vscode.workspace.onWillSaveTextDocument((e) => this.saveTarget(e.document)?.saves.willSave(e.document.uri.fsPath)),
+      vscode.workspace.onDidSaveTextDocument((doc) => this.saveTarget(doc)?.saves.add(doc.uri.fsPath)),
       vscode.window.onDidChangeActiveTextEditor(() => this.render()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('smooth-reload') && this.render()),
@@ -178,15 +179,16 @@ class Controller {
     }
   }
 
-  private onSave(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file') return;
+  /** The folder whose master a save of `doc` reloads, if any (running, reload on save on, not ignored). */
+  private saveTarget(doc: vscode.TextDocument): FolderEntry | undefined {
+    if (doc.uri.scheme !== 'file') return undefined;
     const wf = vscode.workspace.getWorkspaceFolder(doc.uri);
     const entry = wf && this.folders.get(wf.uri.fsPath);
-    if (!entry || !entry.session.running) return;
+    if (!entry || !entry.session.running) return undefined;
     const settings = readSettings(doc.uri);
-    if (!settings.autoReloadOnSave) return;
-    if (makeIgnore(entry.session.folder, settings.ignore)(doc.uri.fsPath)) return;
-    entry.saves.add(doc.uri.fsPath);
+    if (!settings.autoReloadOnSave) return undefined;
+    if (makeIgnore(entry.session.folder, settings.ignore)(doc.uri.fsPath)) return undefined;
+    return entry;
   }
 
   /** The folder the status bar shows: the active editor's, else the first running, else the first. */

@@ -39,9 +39,10 @@ export function docsFragment(code: string): string {
 /**
  * Map one finding. Lines in findings are 1-based; relative files resolve against `folder`.
  * A finding without a file goes on `configFile`; with neither, there is no diagnostic (undefined)
- * and the caller shows it in the output channel instead.
+ * and the caller shows it in the output channel instead. Related places inside `internalDir`
+ * (the extension's dist/) are dropped.
  */
-export function findingToDiagnostic(f: Finding, folder: string, configFile?: string): DiagnosticData | undefined {
+export function findingToDiagnostic(f: Finding, folder: string, configFile?: string, internalDir?: string): DiagnosticData | undefined {
   const file = f.file ? path.resolve(folder, f.file) : configFile;
   if (!file) return undefined;
   const onConfigFile = !f.file;
@@ -56,7 +57,10 @@ export function findingToDiagnostic(f: Finding, folder: string, configFile?: str
     message: f.fix ? `${f.message}\nFix: ${f.fix}` : f.message,
     code: f.code,
     docsFragment: docsFragment(f.code),
-    related: (f.related ?? []).map((r) => ({ file: path.resolve(folder, r.file), line: Math.max(0, (r.line ?? 1) - 1), message: r.message })),
+    related: (f.related ?? [])
+      .map((r) => ({ file: path.resolve(folder, r.file), line: Math.max(0, (r.line ?? 1) - 1), message: r.message }))
+      // Frames inside Smooth Reload's own bundle (the worker bootstrap) say nothing about the app.
+      .filter((r) => !internalDir || !r.file.startsWith(internalDir + path.sep)),
     onConfigFile,
   };
 }

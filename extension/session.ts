@@ -168,6 +168,12 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     this.client = client;
     this.url = state.url;
     client.on('event', (e) => this.onEvent(e));
+    // The `hello` event can arrive in the same packet as the handshake, before connect() resolves
+    // and the listener above exists: ask for the status explicitly.
+    void client.request<MasterStatus>({ type: 'status' }).then(
+      (status) => this.onEvent({ kind: 'hello', protocol: 0, status }),
+      () => undefined,
+    );
     client.on('close', () => {
       if (this.client !== client) return;
       this.client = undefined;

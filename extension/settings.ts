@@ -15,7 +15,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const c = vscode.workspace.getConfiguration('smooth-reload', scope);
   return {
     autoReloadOnSave: c.get('autoReloadOnSave', true),
-    debounceMs: Math.max(0, c.get('debounceMs', 30)),
+    debounceMs: Math.max(0, c.get('debounceMs', 50)),
     nodePath: c.get('nodePath', '').trim(),
     ignore: c.get<string[]>('ignore', []),
     openBrowserOnStart: c.get('openBrowserOnStart', false),

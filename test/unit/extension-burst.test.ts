@@ -43,6 +43,59 @@ describe('extension: save bursts', () => {
     assert.equal(bursts[0].firstAt, 0, 'the burst remembers when its first save came');
   });
 
+  it('keeps a burst open while saves keep coming within the window (a slow "Save All")', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 30, clock.timers);
+    for (let i = 0; i < 5; i++) {
+      c.add(`/p/f${i}.js`);
+      clock.advance(20);
+    }
+    assert.equal(bursts.length, 0);
+    clock.advance(30);
+    assert.deepEqual(bursts.map((b) => b.files.length), [5]);
+  });
+
+  it('waits for saves announced by willSave that are still being written', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 30, clock.timers);
+    for (let i = 0; i < 3; i++) c.willSave(`/p/f${i}.js`);
+    c.add('/p/f0.js');
+    clock.advance(200);
+    assert.equal(bursts.length, 0, 'f1 and f2 are still being written');
+    c.add('/p/f1.js');
+    clock.advance(200);
+    c.add('/p/f2.js');
+    clock.advance(30);
+    assert.deepEqual(bursts.map((b) => b.files.length), [3]);
+  });
+
+  it('does not wait past maxWaitMs for an announced save that never completes', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 30, clock.timers, 500);
+    c.willSave('/p/failed.js');
+    c.add('/p/a.js');
+    clock.advance(499);
+    assert.equal(bursts.length, 0);
+    clock.advance(31);
+    assert.deepEqual(bursts.map((b) => b.files), [['/p/a.js']]);
+  });
+
+  it('flushes a never-ending stream of saves at maxWaitMs after its first save', () => {
+    const clock = fakeTimers();
+    const bursts: Burst[] = [];
+    const c = new BurstCoalescer((b) => bursts.push(b), () => 30, clock.timers, 100);
+    for (let i = 0; i < 10; i++) {
+      c.add(`/p/f${i}.js`);
+      clock.advance(20);
+    }
+    assert.equal(bursts.length, 2, 'one flush at 100 ms, one at 200 ms');
+    assert.equal(bursts[0].files.length, 5);
+    assert.equal(bursts[1].firstAt, 100);
+  });
+
   it('names a file saved twice in one burst once', () => {
     const clock = fakeTimers();
     const bursts: Burst[] = [];

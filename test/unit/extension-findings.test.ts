@@ -32,6 +32,11 @@ describe('extension: findings → diagnostics', () => {
     assert.deepEqual(findingToDiagnostic({ ...boot, endLine: 9, endColumn: 5 }, '/p')!.range, { startLine: 6, startCharacter: 2, endLine: 8, endCharacter: 4 });
   });
 
+  it("drops related places inside Smooth Reload's own bundle", () => {
+    const f = { ...boot, related: [{ file: '/ext/dist/bootstrap.js', line: 78, message: 'called from here' }, ...boot.related!] };
+    assert.deepEqual(findingToDiagnostic(f, '/p', undefined, '/ext/dist')!.related.map((r) => r.file), ['/p/lib/util.js']);
+  });
+
   it('resolves relative files against the folder', () => {
     assert.equal(findingToDiagnostic({ ...boot, file: 'src/a.ts' }, '/p')!.file, '/p/src/a.ts');
   });
