@@ -1,0 +1,130 @@
+/**
+ * The extension in a real VS Code extension host, on a copy of examples/hello: start the master
+ * through the command, save through the VS Code API, check what the app serves, the status bar
+ * and the Problems panel. Prints (does not assert) the activation and save → request times.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SmoothReloadApi } from '../../../extension/extension';
+import { isAlive } from '../../../server/state-file';
+import { get, waitFor } from '../wait';
+
+const EXTENSION_ID = 'smooth-reload.smooth-reload';
+
+async function replaceInDocument(doc: vscode.TextDocument, from: string, to: string): Promise<void> {
+  const text = doc.getText();
+  const at = text.indexOf(from);
+  assert.ok(at >= 0, `"${from}" is not in ${doc.fileName}`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + from.length)), to);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+}
+
+function ourDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Smooth Reload');
+}
+
+describe('Smooth Reload in VS Code', function () {
+  let api: SmoothReloadApi;
+  let folder: string;
+  let appUri: vscode.Uri;
+  let masterPid: number | undefined;
+  const metrics: Record<string, number | string | undefined> = {};
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SmoothReloadApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is loaded`);
+    api = await ext.activate();
+    folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    appUri = vscode.Uri.file(path.join(folder, 'app.js'));
+    metrics.activationMs = api.activationMs;
+    metrics.vscode = vscode.version;
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('smooth-reload.stop');
+    const file = process.env.SMOOTH_RELOAD_METRICS_FILE;
+    console.log(`[metrics] ${JSON.stringify(metrics)}`);
+    if (file) fs.writeFileSync(file, JSON.stringify({ ...metrics, at: new Date().toISOString() }, null, 2) + '\n');
+  });
+
+  it('activates on the config file and shows "stopped" in the status bar', () => {
+    assert.equal(api.snapshot()?.phase, 'stopped');
+    assert.match(api.statusBarText() ?? '', /Smooth Reload/);
+  });
+
+  it('starts the master with the Start command and serves the app', async () => {
+    await vscode.commands.executeCommand('smooth-reload.start');
+    const snap = await waitFor('the master to be ready', () => (api.snapshot()?.phase === 'ready' ? api.snapshot() : undefined));
+    assert.equal(snap.owned, true);
+    assert.equal(snap.workers, 1);
+    assert.match(api.statusBarText() ?? '', /Smooth Reload: 1 worker/);
+    masterPid = snap.status?.pid;
+    assert.ok(masterPid && isAlive(masterPid), 'the master process runs');
+    assert.match(await get(snap.url!), /Hello from version 1/);
+  });
+
+  it('reloads on a save through the VS Code API, with one request for the save', async () => {
+    const before = api.saveRequests();
+    const doc = await vscode.workspace.openTextDocument(appUri);
+    await replaceInDocument(doc, 'const VERSION = 1;', 'const VERSION = 2;');
+    assert.ok(await doc.save());
+    const url = api.snapshot()!.url!;
+    await waitFor('version 2 to be served', async () => /Hello from version 2/.test(await get(url)));
+    assert.equal(api.saveRequests(), before + 1);
+    metrics.saveToRequestMs = api.lastSaveToRequestMs();
+    await waitFor('the status bar to show the reload', () => /1 worker · \d+ ms/.test(api.statusBarText() ?? ''));
+  });
+
+  it('turns "Save All" of several files into one reload request', async () => {
+    const before = api.saveRequests();
+    const docs: vscode.TextDocument[] = [];
+    for (let i = 0; i < 5; i++) {
+      const uri = vscode.Uri.file(path.join(folder, 'lib', `part${i}.js`));
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(`module.exports = ${i};\n`));
+      docs.push(await vscode.workspace.openTextDocument(uri));
+    }
+    for (const doc of docs) await replaceInDocument(doc, ';', ' + 1;');
+    assert.ok(await vscode.workspace.saveAll(false));
+    await waitFor('the burst to be sent', () => api.saveRequests() > before);
+    // Give a stray second request time to show up (bounded): the count must stay at one.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(api.saveRequests(), before + 1);
+    const saved = docs.map((d) => d.uri.fsPath);
+    const start = api.events().find((e) => e.kind === 'reload-start' && saved.every((f) => e.files?.includes(f)));
+    assert.ok(start, 'the master received a reload naming the 5 files');
+  });
+
+  it('publishes a diagnostic with file and line for a broken save, keeps the old code serving, and clears it after the fix', async () => {
+    const doc = await vscode.workspace.openTextDocument(appUri);
+    await replaceInDocument(doc, 'const VERSION = 2;', 'const VERSION = = 3;');
+    const brokenLine = doc.getText().split('\n').findIndex((l) => l.includes('VERSION = = 3'));
+    assert.ok(await doc.save());
+    const diags = await waitFor('a diagnostic on app.js', () => (ourDiagnostics(appUri).length ? ourDiagnostics(appUri) : undefined));
+    const d = diags[0];
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(d.range.start.line, brokenLine);
+    assert.match(d.message, /SyntaxError/);
+    const code = d.code as { value: string; target: vscode.Uri };
+    assert.equal(code.value, 'SR_BOOT_CRASH');
+    assert.ok(code.target.path.endsWith('/docs/troubleshooting.md'));
+    assert.equal(code.target.fragment, 'sr_boot_crash');
+    await waitFor('the status bar to show the failure', () => /failed/.test(api.statusBarText() ?? ''));
+    assert.match(await get(api.snapshot()!.url!), /Hello from version 2/, 'the previous workers keep serving');
+
+    await replaceInDocument(doc, 'const VERSION = = 3;', 'const VERSION = 3;');
+    assert.ok(await doc.save());
+    await waitFor('version 3 to be served', async () => /Hello from version 3/.test(await get(api.snapshot()!.url!)));
+    await waitFor('the diagnostic to clear', () => ourDiagnostics(appUri).length === 0);
+    await waitFor('the status bar to show ready', () => /1 worker/.test(api.statusBarText() ?? ''));
+  });
+
+  it('stops the master with the Stop command', async () => {
+    await vscode.commands.executeCommand('smooth-reload.stop');
+    assert.equal(api.snapshot()?.phase, 'stopped');
+    assert.match(api.statusBarText() ?? '', /debug-start/);
+    await waitFor('the master process to exit', () => !isAlive(masterPid!), 10_000);
+  });
+});
