@@ -186,8 +186,10 @@ export class Front {
       // A pooled connection closed by the worker just as we reused it: safe to retry once when
       // the request has no body (nothing was consumed from the client).
       // Not when the client is gone: that destroy() is the error, and a retry would never finish.
-      if (!isRetry && !hasBody && !clientGone && proxyReq.reusedSocket && RETRYABLE.has(err.code ?? '')) {
-        const next = this.pool.pick() ?? worker;
+      // Likewise a refused connection (nothing was sent): the worker just died, its exit not yet seen.
+      if (!isRetry && !hasBody && !clientGone && (proxyReq.reusedSocket || err.code === 'ECONNREFUSED') && RETRYABLE.has(err.code ?? '')) {
+        // Prefer another ready worker: this one may be dead while still listed as live.
+        const next = this.pool.live.find((w) => w !== worker && w.state === 'ready') ?? this.pool.pick() ?? worker;
         if (next !== worker) {
           worker.requestFinished(false);
           next.requestStarted();

@@ -23,6 +23,10 @@ export class ProjectWatcher {
   private readonly classify;
   /** mtimes already handled (a save that the editor reported before the watcher saw it). */
   private readonly handled = new Map<string, number>();
+  /** Restarts after a watcher failure back off (a persistent error must not spin). */
+  private restartDelayMs = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastErrorAt = 0;
 
   constructor(
     private readonly options: WatcherOptions,
@@ -72,6 +76,7 @@ export class ProjectWatcher {
   close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     return this.watcher?.close() ?? Promise.resolve();
   }
 
@@ -119,10 +124,30 @@ export class ProjectWatcher {
       });
       return;
     }
-    this.logger.warn(`file watcher error: ${err.message}; restarting the watcher`);
-    if (this.closed) return;
-    void this.watcher?.close().then(() => {
-      if (!this.closed) void this.start();
-    });
+    if (err.code === 'EACCES' || err.code === 'EPERM') {
+      // One folder it may not read: chokidar keeps watching the rest, and a restart would hit it again.
+      const where = (err as { path?: string }).path ?? 'a folder';
+      this.logger.warn(`file watcher error: ${err.message}; changes in ${where} are not seen`);
+      this.onFinding({
+        code: 'SR_WATCH_DENIED',
+        severity: 'warning',
+        message: `the file watcher may not read ${where} (${err.code}); changes there are not seen`,
+        fix: 'make it readable by you, or add it to "watch.ignore"',
+      });
+      return;
+    }
+    if (this.closed || this.restartTimer) return;
+    const now = Date.now();
+    this.restartDelayMs = now - this.lastErrorAt > 60_000 ? 250 : Math.min(30_000, this.restartDelayMs * 2);
+    this.lastErrorAt = now;
+    this.logger.warn(`file watcher error: ${err.message}; restarting the watcher in ${this.restartDelayMs} ms`);
+    const old = this.watcher;
+    this.restartTimer = setTimeout(() => {
+      void Promise.resolve(old?.close()).then(() => {
+        this.restartTimer = undefined;
+        if (this.closed) return undefined;
+        return this.start().then(() => this.logger.info('file watcher restarted'));
+      });
+    }, this.restartDelayMs);
   }
 }
