@@ -5,12 +5,14 @@
  * the old one keeps serving.
  */
 import { EventEmitter } from 'node:events';
+import * as path from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Finding, MasterEvent, ReloadResult, WorkerInfo } from '../protocol';
 import { ReloadQueue, type Batch, type ReloadKind } from './reload-queue';
 import { Backoff, CrashLoopGuard, recycleThreshold } from './restart-policy';
 import { parseBootError } from '../runners/boot-error';
+import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, pruneSnapshots, readSnapshot, snapshotDir } from './snapshot';
 import { Worker, WorkerBootError, type WorkerSpec } from './worker';
 
 export interface PoolEvents {
@@ -40,10 +42,12 @@ export class Pool extends EventEmitter<PoolEvents> {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
   private replacing = 0;
+  /** What the live generation runs (the disk's code, or a rollback's snapshot): crash restarts use it. */
+  private liveSpec: WorkerSpec;
   /** A new worker under observation: it takes `share` of new requests (canary reloads). */
   private canary: { worker: Worker; share: number; credit: number } | undefined;
-  /** The previous generation's spec, for rollback. */
-  private previousSpec: WorkerSpec | undefined;
+  /** Snapshots of the live and the previous generation's code, for rollback. */
+  private snapshots: { current?: { generation: number; dir: string }; previous?: { generation: number; dir: string } } = {};
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -51,6 +55,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     private readonly logger: Logger,
   ) {
     super();
+    this.liveSpec = spec;
     this.backoff = new Backoff(config.restart.backoffInitialMs, config.restart.backoffMaxMs);
     this.crashGuard = new CrashLoopGuard(config.restart.crashLoopLimit, config.restart.crashLoopWindowMs);
   }
@@ -176,7 +181,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** Rolling reload: new generation beside the old, switch when ready, drain the old. */
-  private async rollAll(reloadId: number, spec = this.spec): Promise<Finding | undefined> {
+  private async rollAll(reloadId: number, spec = this.spec, reusedSnapshot?: { generation: number; dir: string }): Promise<Finding | undefined> {
     const target = this.config.workers;
     let batchSize = this.config.reload.batchSize > 0 ? this.config.reload.batchSize : target;
     const generation = this.generation + 1;
@@ -232,8 +237,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     drains.push(...old.map((w) => this.retire(w)));
     if (drains.length) this.progress(reloadId, `draining ${drains.length} old worker${drains.length > 1 ? 's' : ''}`);
     await Promise.allSettled(drains);
-    this.previousSpec = this.spec;
-    this.spec = spec;
+    this.liveSpec = spec;
+    this.keepSnapshot(generation, reusedSnapshot);
     return undefined;
   }
 
@@ -308,16 +313,37 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   private async rollback(reloadId: number): Promise<Finding | undefined> {
-    if (!this.previousSpec) {
-      return { code: 'SR_NO_ROLLBACK', severity: 'warning', message: 'there is no previous generation to roll back to', fix: 'rollback works after at least one successful reload' };
+    const previous = this.snapshots.previous;
+    const cannot = (why: string): Finding => ({
+      code: 'SR_NO_ROLLBACK',
+      severity: 'warning',
+      message: `cannot roll back: ${why}`,
+      fix: 'undo the change in the editor (or with git) and save; the master reloads from disk',
+      docs: 'docs/troubleshooting.md#sr_no_rollback',
+    });
+    if (!previous) return cannot('there is no previous generation (rollback works after at least one successful reload)');
+    if (this.spec.command) return cannot('command workers do not report the files they load, so their code is not kept');
+    const files = readSnapshot(previous.dir);
+    if (!this.spec.entry || !files.has(this.spec.entry)) {
+      return cannot(`generation ${previous.generation}'s code was not kept (${path.basename(this.spec.entry ?? '')} is not a CommonJS file the bootstrap could copy)`);
     }
-    return this.rollAll(reloadId, this.previousSpec);
+    this.progress(reloadId, `rolling back to the code of generation ${previous.generation} (${files.size} files)`);
+    const spec: WorkerSpec = { ...this.spec, env: { ...this.spec.env, [SNAPSHOT_FROM_ENV]: previous.dir } };
+    return this.rollAll(reloadId, spec, previous);
+  }
+
+  /** Remember which snapshot folder holds the live and the previous generation's code. */
+  private keepSnapshot(generation: number, reused?: { generation: number; dir: string }): void {
+    const current = reused ?? { generation, dir: snapshotDir(this.config.cwd, generation) };
+    const before = this.snapshots.current;
+    this.snapshots = { current, ...(before ? { previous: before } : {}) };
+    pruneSnapshots(this.config.cwd, [current.dir, ...(before ? [before.dir] : [])]);
   }
 
   /** Replace one worker (recycling or crash), keeping its generation. */
   private async replace(worker: Worker | undefined, why: 'recycle' | 'crash', detail: string): Promise<void> {
     if (worker) this.emitEvent({ kind: 'worker', event: why, id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}), detail });
-    const fresh = this.createWorker(this.generation, this.spec);
+    const fresh = this.createWorker(this.generation, this.liveSpec);
     this.replacing++;
     try {
       await fresh.start();
@@ -342,7 +368,9 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   private createWorker(generation: number, spec: WorkerSpec): Worker {
-    const worker = new Worker(this.nextWorkerId++, generation, spec);
+    // Each generation keeps a copy of what it compiles, so a later rollback can return to it.
+    const withSnapshot = spec.command || spec.env[SNAPSHOT_FROM_ENV] ? spec : { ...spec, env: { ...spec.env, [SNAPSHOT_DIR_ENV]: snapshotDir(this.config.cwd, generation) } };
+    const worker = new Worker(this.nextWorkerId++, generation, withSnapshot);
     worker.on('log', (level, line) => this.logger.log(level === 'error' ? 'warn' : 'info', line, worker.id));
     worker.once('ready', () => {
       this.emitEvent({ kind: 'worker', event: 'ready', id: worker.id, generation, ...(worker.pid ? { pid: worker.pid } : {}) });
