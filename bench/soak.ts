@@ -39,6 +39,8 @@ export interface SoakResult {
   fdAfter: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
+  /** [reload number, RSS bytes] every 50 reloads: a leak climbs steadily, allocator noise plateaus. */
+  rssSamples: [number, number][];
   /** Worker processes alive at the end (should equal `workers`). */
   workersAtEnd: number;
   leftoverProcesses: string[];
@@ -151,10 +153,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     let failedReloads = 0;
     let staleAfterDone = 0;
+    const rssSamples: [number, number][] = [[0, rssBeforeBytes]];
     for (let i = 1; i <= options.reloads; i++) {
       const { result, fresh } = await reloadTo(warmup + i);
       if (!result.ok) failedReloads++;
       if (!fresh) staleAfterDone++;
+      if (i % 50 === 0) rssSamples.push([i, rssBytes(pid)]);
       options.onReload?.(i, result);
     }
     // Let the last drained workers exit and idle sockets settle before measuring.
@@ -182,6 +186,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       fdAfter,
       rssBeforeBytes,
       rssAfterBytes,
+      rssSamples,
       workersAtEnd,
       leftoverProcesses: left.map((p) => `${p.pid} ${p.cmdline}`),
       masterExitCode,
@@ -253,6 +258,7 @@ async function cli(): Promise<void> {
       `requests             ${r.requests} (${r.failedRequests} failed${r.failedRequests ? ` ${JSON.stringify(r.failures)}` : ''})`,
       `master fds           ${r.fdBefore} → ${r.fdAfter}`,
       `master RSS           ${mb(r.rssBeforeBytes)} MB → ${mb(r.rssAfterBytes)} MB (${r.rssAfterBytes >= r.rssBeforeBytes ? '+' : ''}${mb(r.rssAfterBytes - r.rssBeforeBytes)} MB)`,
+      `master RSS samples   ${r.rssSamples.map(([i, b]) => `${i}:${mb(b)}`).join(' ')}`,
       `workers at the end   ${r.workersAtEnd}`,
       `leftover processes   ${r.leftoverProcesses.length}`,
       `master exit (TERM)   ${r.masterExitCode}`,
