@@ -13,7 +13,7 @@ import { ProjectWatcher } from '../watch/watcher';
 import type { ResolvedAttach } from './config';
 import { probe } from './probe';
 import { childrenOf, readProc, sendSignal, writeFifo } from './procs';
-import { swoolePidFileFromScript } from './presets';
+import { readMasterPid } from './pid-file';
 import {
   attachFinding,
   checkTarget,
@@ -22,7 +22,6 @@ import {
   judgeWorkers,
   masterExitedFinding,
   noWorkersFinding,
-  parsePidFile,
   signalFinding,
   workersOf,
   workersTimeoutFinding,
@@ -34,13 +33,11 @@ const POLL_MS = 50;
 /** Files a master writes next to the code, whose change must not trigger a reload. */
 const ALWAYS_IGNORED = ['**/*.pid', '**/*.sock', '**/*.fifo', '**/*.oldbin'];
 
-export type AttachReloadResult = ReloadResult & { pid?: number };
-
 export class Attacher {
   private nextId = 1;
   private generation = 0;
   private watcher: ProjectWatcher | undefined;
-  private running: Promise<AttachReloadResult> | undefined;
+  private running: Promise<ReloadResult> | undefined;
   private queued: { files: string[] } | undefined;
   private closePromise: Promise<void> | undefined;
 
@@ -51,22 +48,20 @@ export class Attacher {
   ) {}
 
   /** One verified reload; never throws: a failure is a result with a finding. */
-  async reload(reason: string, files?: string[]): Promise<AttachReloadResult> {
+  async reload(reason: string, files?: string[]): Promise<ReloadResult> {
     const id = this.nextId++;
     const started = Date.now();
     this.emit({ kind: 'reload-start', id, reason, ...(files?.length ? { files } : {}) });
-    let result: AttachReloadResult;
+    let result: ReloadResult;
     try {
-      const outcome = await this.attempt(id);
+      const { finding } = await this.attempt(id);
       const durationMs = Date.now() - started;
-      if (outcome.finding) result = { id, ok: false, durationMs, generation: this.generation, finding: outcome.finding, ...(outcome.pid ? { pid: outcome.pid } : {}) };
-      else result = { id, ok: true, durationMs, generation: ++this.generation, ...(outcome.pid ? { pid: outcome.pid } : {}) };
+      result = finding ? { id, ok: false, durationMs, generation: this.generation, finding } : { id, ok: true, durationMs, generation: ++this.generation };
     } catch (err) {
       const finding = attachFinding('SR_ATTACH_SIGNAL_FAILED', `the reload stopped on an unexpected error: ${(err as Error).message}`, 'report this with the command you ran');
       result = { id, ok: false, durationMs: Date.now() - started, generation: this.generation, finding };
     }
-    const { pid: _pid, ...wire } = result;
-    this.emit(result.ok ? { kind: 'reload-done', ...wire } : { kind: 'reload-failed', ...wire });
+    this.emit(result.ok ? { kind: 'reload-done', ...result } : { kind: 'reload-failed', ...result });
     this.emit({ kind: 'findings', source: 'attach', findings: result.finding ? [result.finding] : [] });
     return result;
   }
@@ -138,41 +133,9 @@ export class Attacher {
   inspect(): { finding: Finding; pid?: number } | { pid: number; pidFile: string; proc: ProcSnapshot; workers: number[] } {
     const { config } = this;
     const { preset } = config;
-    const located = this.locatePidFile();
-    if ('tried' in located) {
-      return {
-        finding: attachFinding(
-          'SR_ATTACH_PID_FILE_MISSING',
-          located.tried.length === 1
-            ? `pid file ${located.tried[0]} does not exist: ${preset.name} is not running, or writes its pid elsewhere`
-            : `no ${preset.name} pid file found; looked for ${located.tried.join(', ')}`,
-          `start ${preset.name} with a pid file (${pidFileHow(preset.name)}) and pass it with --pid-file`,
-          located.tried.length === 1 ? located.tried[0] : undefined,
-        ),
-      };
-    }
-    const pidFile = located.file;
-    let text: string;
-    try {
-      text = fs.readFileSync(pidFile, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        return { finding: attachFinding('SR_ATTACH_PID_FILE_MISSING', `pid file ${pidFile} does not exist: ${preset.name} is not running, or writes its pid elsewhere`, `start ${preset.name} with a pid file (${pidFileHow(preset.name)}) and pass it with --pid-file`, pidFile) };
-      }
-      return { finding: attachFinding('SR_ATTACH_PID_FILE_INVALID', `cannot read pid file ${pidFile}: ${code ?? (err as Error).message}`, "make the pid file readable by the user running Smooth Reload, or run it as the server's user", pidFile) };
-    }
-    const pid = parsePidFile(text);
-    if (pid === undefined) {
-      return {
-        finding: attachFinding(
-          'SR_ATTACH_PID_FILE_INVALID',
-          `pid file ${pidFile} does not hold a process id (it holds ${JSON.stringify(text.slice(0, 40))})`,
-          `point --pid-file at the file ${preset.name} writes its master pid to`,
-          pidFile,
-        ),
-      };
-    }
+    const found = readMasterPid(config);
+    if ('finding' in found) return found;
+    const { pid, pidFile } = found;
     const proc = readProc(pid);
     const target = checkTarget({ preset, pidFile, pid, proc, ancestors: ancestorsOf(proc), processName: config.processName });
     if (target || !proc) return { finding: target!, pid };
@@ -181,7 +144,7 @@ export class Attacher {
     return { pid, pidFile, proc, workers };
   }
 
-  private async attempt(id: number): Promise<{ finding?: Finding; pid?: number }> {
+  private async attempt(id: number): Promise<{ finding?: Finding }> {
     const { config } = this;
     const { preset } = config;
     const seen = this.inspect();
@@ -197,9 +160,9 @@ export class Attacher {
     if (!sent.ok) {
       if (config.fifo) {
         const why = sent.code === 'ENXIO' ? 'nobody reads it (is this the --master-fifo of the running uWSGI?)' : sent.code === 'ENOENT' ? 'it does not exist' : sent.message;
-        return { finding: attachFinding('SR_ATTACH_SIGNAL_FAILED', `cannot write to the uWSGI master FIFO ${config.fifo}: ${why}`, 'start uWSGI with --master-fifo <file> and pass the same file to --fifo, or drop --fifo to reload with SIGHUP'), pid };
+        return { finding: attachFinding('SR_ATTACH_SIGNAL_FAILED', `cannot write to the uWSGI master FIFO ${config.fifo}: ${why}`, 'start uWSGI with --master-fifo <file> and pass the same file to --fifo, or drop --fifo to reload with SIGHUP') };
       }
-      return { finding: signalFinding(preset, pid, config.signal, sent.code, sent.message, proc?.uid), pid };
+      return { finding: signalFinding(preset, pid, config.signal, sent.code, sent.message, proc?.uid) };
     }
     this.progress(id, `sent ${how}`);
 
@@ -207,7 +170,7 @@ export class Attacher {
     let now = before;
     let replacedSeen = 0;
     for (;;) {
-      if (!readProc(pid)) return { finding: masterExitedFinding(preset, pid, config.signal), pid };
+      if (!readProc(pid)) return { finding: masterExitedFinding(preset, pid, config.signal) };
       now = workersNow();
       if (judgeWorkers(before, now, config.partial) === 'replaced') break;
       const replaced = before.filter((p) => !now.includes(p)).length;
@@ -215,7 +178,7 @@ export class Attacher {
         replacedSeen = replaced;
         this.progress(id, `${replaced} of ${before.length} old workers gone`);
       }
-      if (Date.now() > deadline) return { finding: workersTimeoutFinding(preset, pid, config.fifo ? 'c' : config.signal, before, now, config.timeoutMs), pid };
+      if (Date.now() > deadline) return { finding: workersTimeoutFinding(preset, pid, config.fifo ? 'c' : config.signal, before, now, config.timeoutMs) };
       await sleep(POLL_MS);
     }
     this.progress(id, `workers replaced: ${now.join(', ')}`);
@@ -228,21 +191,10 @@ export class Attacher {
         if (verdict.ok || Date.now() > healthDeadline) break;
         await sleep(100);
       }
-      if (!verdict.ok) return { finding: healthFinding(preset, config.health, verdict, config.timeoutMs), pid };
+      if (!verdict.ok) return { finding: healthFinding(preset, config.health, verdict, config.timeoutMs) };
       this.progress(id, `${config.health} answers${config.expect ? ' with the new code' : ''}`);
     }
-    return { pid };
-  }
-
-  /** The pid file to read: the given one, else the Swoole script's pid_file, else the first usual location that exists. */
-  private locatePidFile(): { file: string } | { tried: string[] } {
-    const { config } = this;
-    if (config.pidFile) return fs.existsSync(config.pidFile) ? { file: config.pidFile } : { tried: [config.pidFile] };
-    const candidates: string[] = [];
-    if (config.preset.name === 'swoole') candidates.push(...swooleScriptPidFiles(config.cwd, config.script));
-    for (const p of config.preset.pidFiles) candidates.push(...expand(path.resolve(config.cwd, p)));
-    const found = candidates.find((f) => fs.existsSync(f));
-    return found ? { file: found } : { tried: [...new Set(candidates)] };
+    return {};
   }
 }
 
@@ -256,68 +208,6 @@ function ancestorsOf(proc: ProcSnapshot | undefined): ProcSnapshot[] {
     ppid = parent.ppid;
   }
   return out;
-}
-
-/** pid_file from the given Swoole script, or from PHP files at the top of the project that call set([...]). */
-function swooleScriptPidFiles(cwd: string, script: string | undefined): string[] {
-  let scripts: string[];
-  if (script) scripts = [script];
-  else {
-    try {
-      scripts = fs
-        .readdirSync(cwd)
-        .filter((f) => f.endsWith('.php'))
-        .slice(0, 50)
-        .map((f) => path.join(cwd, f));
-    } catch {
-      scripts = [];
-    }
-  }
-  const out: string[] = [];
-  for (const file of scripts) {
-    let source = '';
-    try {
-      source = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const found = swoolePidFileFromScript(source, path.dirname(file));
-    if (found) out.push(path.resolve(path.dirname(file), found));
-  }
-  return out;
-}
-
-/** A `*` in the last segment matches any name there; other paths stand as they are. */
-function expand(file: string): string[] {
-  const base = path.basename(file);
-  if (!base.includes('*')) return [file];
-  const re = new RegExp('^' + base.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  try {
-    return fs
-      .readdirSync(path.dirname(file))
-      .filter((f) => re.test(f))
-      .sort()
-      .map((f) => path.join(path.dirname(file), f));
-  } catch {
-    return [file];
-  }
-}
-
-function pidFileHow(preset: string): string {
-  switch (preset) {
-    case 'gunicorn':
-      return 'gunicorn --pid gunicorn.pid';
-    case 'nginx':
-      return '"pid" directive in nginx.conf';
-    case 'puma':
-      return 'puma --pidfile tmp/pids/puma.pid';
-    case 'uwsgi':
-      return 'uwsgi --pidfile uwsgi.pid';
-    case 'php-fpm':
-      return '"pid" in php-fpm.conf';
-    default:
-      return "'pid_file' => __DIR__ . '/swoole.pid' in $server->set([...])";
-  }
 }
 
 function sleep(ms: number): Promise<void> {
