@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond node_modules, skipping whatever is already there:
 #  - Debian packages: chromium (browser and workbench tests), php-cli and python3 (command
-#    workers), python3-gunicorn and nginx (attach tests), libkrb5-dev/pkg-config (code-server build).
+#    workers), python3-gunicorn, nginx, uWSGI (python3 plugin), Puma and PHP-FPM (attach tests),
+#    libkrb5-dev/pkg-config (code-server build).
 #  - A real VS Code for the extension suite: code-server + Node 24, cached outside the repo in
 #    $SMOOTH_RELOAD_TOOLS (default ~/.cache/smooth-reload/tools), installed by scripts/install-vscode.sh.
 # Safe to run again; the second run takes a second.
@@ -14,6 +15,10 @@ command -v php >/dev/null || need+=(php-cli)
 command -v python3 >/dev/null || need+=(python3)
 [ -x /usr/bin/gunicorn ] || python3 -c 'import gunicorn' 2>/dev/null || need+=(python3-gunicorn)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+[ -x /usr/bin/uwsgi-core ] || need+=(uwsgi-core)
+[ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-plugin-python3)
+[ -x /usr/bin/puma ] || need+=(puma)
+ls /usr/sbin/php-fpm* >/dev/null 2>&1 || need+=(php-fpm)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 if [ ${#need[@]} -gt 0 ]; then

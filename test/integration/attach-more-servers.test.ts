@@ -1,7 +1,7 @@
 /**
  * The uwsgi, puma and php-fpm presets against the real servers from Debian (uwsgi-core +
- * uwsgi-plugin-python3, puma, php8.2-fpm). scripts/setup-test-env.sh does not install them yet,
- * so each suite skips when its server is missing.
+ * uwsgi-plugin-python3, puma, php-fpm), which scripts/setup-test-env.sh installs. A suite skips
+ * only when its server is missing, as on a machine set up by hand.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
