@@ -52,7 +52,7 @@ export function formatStatus(s: MasterStatus, cwd: string): string {
   const lines = [`master pid ${s.pid}  ${s.state}  ${s.url}  generation ${s.generation}  (Smooth Reload ${s.version})`];
   if (s.lastReload) lines.push(`last reload #${s.lastReload.id}: ${s.lastReload.ok ? 'done' : 'failed'} in ${s.lastReload.durationMs} ms, ${Math.round((Date.now() - s.lastReload.at) / 1000)} s ago`);
   lines.push('');
-  const header = ['worker', 'pid', 'gen', 'state', 'requests', 'errors', 'in-flight', 'p50 ms', 'p99 ms', 'uptime s'];
+  const header = ['worker', 'pid', 'gen', 'state', 'requests', 'errors', 'in-flight', 'p50 ms', 'p99 ms', 'RSS MB', 'uptime s'];
   const rows = s.workers.map((w) => [
     String(w.id),
     String(w.pid ?? '-'),
@@ -63,6 +63,7 @@ export function formatStatus(s: MasterStatus, cwd: string): string {
     String(w.inFlight),
     w.latencyMs ? w.latencyMs.p50.toFixed(0) : '-',
     w.latencyMs ? w.latencyMs.p99.toFixed(0) : '-',
+    w.rssBytes !== undefined ? (w.rssBytes / 1048576).toFixed(1) : '-',
     String(Math.round((Date.now() - w.startedAt) / 1000)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -12,6 +12,7 @@ import type { Finding, MasterEvent, ReloadResult, WorkerInfo } from '../protocol
 import { ReloadQueue, type Batch, type ReloadKind } from './reload-queue';
 import { Backoff, CrashLoopGuard, recycleThreshold } from './restart-policy';
 import { parseBootError } from '../runners/boot-error';
+import { rssBytes, treeRssBytes } from '../runners/proc-info';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, pruneSnapshots, readSnapshot, snapshotDir } from './snapshot';
 import { Worker, WorkerBootError, type WorkerSpec } from './worker';
 
@@ -499,6 +500,8 @@ function percentile(sorted: number[], p: number): number {
 
 export function describe(w: Worker): WorkerInfo {
   const sorted = [...w.latencies].sort((a, b) => a - b);
+  // A command worker is a shim running the app: its memory is the whole tree's.
+  const rss = w.pid === undefined || w.state === 'exited' ? undefined : w.isCommand ? treeRssBytes(w.pid) : rssBytes(w.pid);
   return {
     id: w.id,
     ...(w.pid ? { pid: w.pid } : {}),
@@ -509,6 +512,7 @@ export function describe(w: Worker): WorkerInfo {
     requests: w.requests,
     errors: w.errors,
     startedAt: w.startedAt,
+    ...(rss !== undefined ? { rssBytes: rss } : {}),
     ...(sorted.length ? { latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) } } : {}),
   };
 }

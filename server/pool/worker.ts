@@ -89,6 +89,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
+  /** A command worker (`--command`): the process is a shim, the app runs below it. */
+  get isCommand(): boolean {
+    return !!this.spec.command;
+  }
+
   /** Spawn and wait until ready. Rejects with WorkerBootError (and the process is gone) on failure. */
   async start(): Promise<void> {
     const { spec } = this;

@@ -109,3 +109,20 @@ export function listeningPorts(root: number): ListeningSocket[] {
   }
   return out;
 }
+
+/** Resident memory of one process (VmRSS), or undefined off Linux or when it is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory of `root` and all its descendants (a command worker's shim and the app it runs). */
+export function treeRssBytes(root: number): number | undefined {
+  const own = rssBytes(root);
+  if (own === undefined) return undefined;
+  return descendants(root).pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), own);
+}

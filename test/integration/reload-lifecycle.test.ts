@@ -121,6 +121,11 @@ setTimeout(() => { global.warm = true; process.send('ready'); }, 300);
     assert.equal(status.state, 'ready');
     assert.equal(status.workers.length, 2);
     assert.equal(status.workers.every((w: { state: string }) => w.state === 'ready'), true);
+    // Each worker's memory, read from /proc: a Node process holds at least a few MB.
+    for (const w of status.workers as { rssBytes?: number }[]) assert.ok((w.rssBytes ?? 0) > 4 * 1024 * 1024, `worker RSS ${w.rssBytes}`);
+    const table = (await cli(dir, 'status')).stdout;
+    assert.match(table, /RSS MB/);
+    assert.match(table.split('\n').find((l) => l.startsWith(String(status.workers[0].id) + ' '))!, / \d+\.\d /, 'the RSS column holds a number');
     const stop = await cli(dir, 'stop');
     assert.equal(stop.code, 0);
     await waitFor('the master to exit', () => master.proc.exitCode !== null);
