@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_FILE_NAME, readConfigFile } from '../server/config';
-import type { MasterEvent } from '../server/protocol';
+import { runDoctor } from '../server/doctor';
+import type { Finding, MasterEvent } from '../server/protocol';
 import { BurstCoalescer } from './burst';
 import { AttachProcess, ATTACH_PRESETS, CliError, runDoctorCli, type NodeCommand } from './cli-tools';
 import { ConfigQuickFixes } from './code-actions';
@@ -24,6 +25,8 @@ export interface SmoothReloadApi {
   activationMs: number;
   snapshot(folder?: string): SessionSnapshot | undefined;
   statusBarText(): string | undefined;
+  /** The command a click on the status-bar item runs. */
+  statusBarCommand(): string | undefined;
   /** First save of the last burst → its reload request on the wire, in ms. */
   lastSaveToRequestMs(folder?: string): number | undefined;
   /** Number of reload requests sent because of saves (one per burst). */
@@ -55,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Smooth
     activationMs,
     snapshot: (folder) => c.entry(folder)?.session.snapshot(),
     statusBarText: () => c.statusBar.view?.text,
+    statusBarCommand: () => c.statusBar.view?.command,
     lastSaveToRequestMs: (folder) => c.entry(folder)?.session.lastSaveToRequestMs,
     saveRequests: (folder) => c.entry(folder)?.saveRequests ?? 0,
     events: (folder) => c.entry(folder)?.events ?? [],
@@ -336,17 +340,25 @@ class Controller {
     reg('attach', (arg) => this.attachForeign(arg));
   }
 
-  private async runDoctor(arg: unknown): Promise<void> {
+  /** Returns the findings (for the suite); they go to the Problems panel and the output channel. */
+  private async runDoctor(arg: unknown): Promise<Finding[] | undefined> {
     const wf = arg instanceof vscode.Uri ? vscode.workspace.getWorkspaceFolder(arg) : vscode.workspace.workspaceFolders?.length === 1 ? vscode.workspace.workspaceFolders[0] : await vscode.window.showWorkspaceFolderPick();
-    if (!wf) return;
+    if (!wf) return undefined;
     const dir = wf.uri.fsPath;
-    const findings = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Smooth Reload: running the doctor…' }, () => runDoctorCli(this.nodeCommand(dir), dir));
+    const findings = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Smooth Reload: running the doctor…' }, () =>
+      runDoctor({ dir }).catch((err: Error) => {
+        // The doctor is also a CLI command: its own process is the fallback if it fails in here.
+        this.log.warn(`doctor failed in the extension host (${err.message}); running "cli.js doctor" instead`);
+        return runDoctorCli(this.nodeCommand(dir), dir);
+      }),
+    );
     const entry = this.folders.get(dir);
     if (entry) entry.session.findings.set('doctor', findings);
     for (const f of findings) this.log.info(`doctor: [${f.code}] ${f.severity}: ${f.message}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`);
     this.render();
     const errors = findings.filter((f) => f.severity === 'error').length;
     void vscode.window.showInformationMessage(findings.length ? `Smooth Reload doctor: ${findings.length} finding${findings.length > 1 ? 's' : ''} (${errors} error${errors === 1 ? '' : 's'}), listed in the Problems panel.` : 'Smooth Reload doctor: no problems found.');
+    return findings;
   }
 
   /** Follow a master Smooth Reload does not own (Swoole, Gunicorn, …) through `cli.js attach`. */

@@ -10,6 +10,7 @@ import * as readline from 'node:readline';
 import { ControlClient, type RequestBody } from '../server/control/client';
 import type { Finding, MasterEvent, MasterStatus } from '../server/protocol';
 import { isAlive, readStateFile } from '../server/state-file';
+import { MASTER_NODE_FLAGS } from '../server/node-flags';
 import { FindingStore } from './findings-map';
 import type { Phase, SessionSnapshot } from './status-view';
 
@@ -103,7 +104,7 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     this.error = undefined;
     this.stderrTail = [];
     this.setPhase('starting');
-    const args = [options.cliPath, 'serve', '--json', '--port', String(options.port), '--cwd', this.folder];
+    const args = [...MASTER_NODE_FLAGS, options.cliPath, 'serve', '--json', '--port', String(options.port), '--cwd', this.folder];
     if (options.logLevel) args.push('--log-level', options.logLevel);
     const useHost = options.nodePath === process.execPath && !!process.versions.electron;
     const env = { ...process.env, ...options.env, ...(useHost ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
@@ -194,6 +195,14 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     if (this.stopping) {
       this.setPhase('stopped');
       return;
+    }
+    // Workers of a master that died are orphans nobody routes to: sweep its process group.
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Nothing left in the group.
+      }
     }
     const tail = this.stderrTail.filter((l) => l.trim()).slice(-3).join(' ⏎ ');
     this.error = `exit ${signal ?? code}${tail ? `: ${tail}` : ''}`;

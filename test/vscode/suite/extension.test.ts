@@ -4,6 +4,7 @@
  * and the Problems panel. Prints (does not assert) the activation and save → request times.
  */
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -84,11 +85,17 @@ describe('Smooth Reload in VS Code', function () {
     for (let i = 0; i < 5; i++) {
       const uri = vscode.Uri.file(path.join(folder, 'lib', `part${i}.js`));
       await vscode.workspace.fs.writeFile(uri, Buffer.from(`module.exports = ${i};\n`));
-      docs.push(await vscode.workspace.openTextDocument(uri));
+      // Open in editors, as a user's Save All sees them: VS Code's saveAll saves dirty editors.
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      docs.push(doc);
     }
     for (const doc of docs) await replaceInDocument(doc, ';', ' + 1;');
     assert.ok(await vscode.workspace.saveAll(false));
-    await waitFor('the burst to be sent', () => api.saveRequests() > before);
+    assert.deepEqual(docs.filter((d) => d.isDirty).map((d) => d.fileName), [], 'Save All saved every edited document');
+    await waitFor('the burst to be sent', () => api.saveRequests() > before, 10_000).catch((err: Error) => {
+      throw new Error(`${err.message} (phase ${api.snapshot()?.phase}; last events ${JSON.stringify(api.events().slice(-4))})`);
+    });
     // Give a stray second request time to show up (bounded): the count must stay at one.
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(api.saveRequests(), before + 1);
@@ -126,5 +133,45 @@ describe('Smooth Reload in VS Code', function () {
     assert.equal(api.snapshot()?.phase, 'stopped');
     assert.match(api.statusBarText() ?? '', /debug-start/);
     await waitFor('the master process to exit', () => !isAlive(masterPid!), 10_000);
+  });
+
+  it('shows a crashed master in the status bar, and its click starts a new one', async () => {
+    await vscode.commands.executeCommand('smooth-reload.start');
+    const first = await waitFor('the master to be ready', () => api.snapshot()?.status?.pid);
+    process.kill(first, 'SIGKILL');
+    await waitFor('the crash to show', () => api.snapshot()?.phase === 'crashed');
+    assert.match(api.statusBarText() ?? '', /crashed/);
+    assert.equal(api.statusBarCommand(), 'smooth-reload.start');
+    await vscode.commands.executeCommand(api.statusBarCommand()!);
+    const second = await waitFor('a new master to be ready', () => (api.snapshot()?.phase === 'ready' ? api.snapshot()?.status?.pid : undefined));
+    assert.notEqual(second, first);
+    await vscode.commands.executeCommand('smooth-reload.stop');
+    await waitFor('the new master to exit', () => !isAlive(second), 10_000);
+  });
+
+  it('attaches to a master started from a terminal, and Stop stops it', async () => {
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const terminal = spawn(process.execPath, [cli, 'serve', '--json', '--port', '0', '--cwd', folder], { stdio: 'ignore', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const exited = new Promise<void>((resolve) => terminal.once('exit', () => resolve()));
+    try {
+      await waitFor('the terminal master to write its state file', () => fs.existsSync(path.join(folder, '.smooth-reload', 'state.json')));
+      await vscode.commands.executeCommand('smooth-reload.start');
+      // Ready once connected; the master's status (its pid) follows its answer to "status".
+      const snap = await waitFor('the attached master to be ready with its status', () => (api.snapshot()?.phase === 'ready' && api.snapshot()?.status ? api.snapshot() : undefined));
+      assert.equal(snap.owned, false, 'attached, not started');
+      assert.equal(snap.status?.pid, terminal.pid);
+      await vscode.commands.executeCommand('smooth-reload.stop');
+      await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the terminal master did not stop')), 15_000))]);
+      assert.equal(api.snapshot()?.phase, 'stopped');
+    } finally {
+      if (terminal.exitCode === null && terminal.signalCode === null) terminal.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  it('runs the doctor on the folder', async () => {
+    const findings = await vscode.commands.executeCommand<unknown[]>('smooth-reload.runDoctor', vscode.Uri.file(folder));
+    assert.ok(Array.isArray(findings));
+    metrics.doctorFindings = findings.length;
   });
 });
