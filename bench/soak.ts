@@ -17,6 +17,7 @@ import * as readline from 'node:readline';
 import { ControlClient } from '../server/control/client';
 import type { ReloadResult } from '../server/protocol';
 import { readStateFile } from '../server/state-file';
+import { MASTER_NODE_FLAGS } from '../server/node-flags';
 import { descendantsOf, fdCount, processesUnder, rssBytes, waitFor, waitNoProcessesUnder } from '../test/helpers/processes';
 
 export interface SoakOptions {
@@ -79,7 +80,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const dir = path.join(root, 'app');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'app.js'), app(0));
-  const proc = spawn(process.execPath, [CLI, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
+  const proc = spawn(process.execPath, [...MASTER_NODE_FLAGS, CLI, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -123,7 +123,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
     const ready = new Promise<void>((resolve, reject) => {
       let listened = false;
+      /** The health path's last answer or error, for SR_BOOT_HEALTH. */
+      let healthError = '';
       const timer = setTimeout(() => {
+        if (spec.readiness.mode === 'http' && listened) {
+          const secs = `${(spec.readiness.timeoutMs / 1000).toFixed(1)} s`;
+          done(this.bootError('SR_BOOT_HEALTH', `the app listens, but its health path ${spec.readiness.path} did not answer below 500 within ${secs}: ${healthError || 'no answer'}`, `make ${spec.readiness.path} answer 2xx once the app can serve, or point readiness.path at a path that does (or raise readiness.timeoutMs)`));
+          return;
+        }
         done(this.bootError('SR_BOOT_TIMEOUT', this.timeoutMessage(listened, commandPort)));
       }, spec.readiness.timeoutMs);
       let settled = false;
@@ -144,7 +151,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.port = port;
         listened = true;
         if (spec.readiness.mode === 'http') {
-          probeHttp(port, spec.readiness.path, () => settled).then(() => done(), (err: Error) => done(this.bootError('SR_BOOT_HEALTH', err.message)));
+          // Polls until it answers below 500; the boot timer turns a path that never does into SR_BOOT_HEALTH.
+          void probeHttp(port, spec.readiness.path, () => settled, (why) => (healthError = why)).then((ok) => ok && done());
         } else if (spec.readiness.mode === 'listen') done();
       };
       const onMessage = (message: unknown) => {
@@ -392,9 +400,8 @@ async function waitForPort(port: number, timeoutMs: number, cancelled: () => boo
   return false;
 }
 
-/** Poll an HTTP path until it answers below 500. */
-async function probeHttp(port: number, pathName: string, cancelled: () => boolean): Promise<void> {
-  let lastError = '';
+/** Poll an HTTP path until it answers below 500 (true), or until cancelled (false). */
+async function probeHttp(port: number, pathName: string, cancelled: () => boolean, onFailure: (why: string) => void): Promise<boolean> {
   while (!cancelled()) {
     const status = await new Promise<number>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port, path: pathName, agent: false, timeout: 2000 }, (res) => {
@@ -402,14 +409,14 @@ async function probeHttp(port: number, pathName: string, cancelled: () => boolea
         resolve(res.statusCode ?? 0);
       });
       req.on('error', (err) => {
-        lastError = err.message;
+        onFailure(err.message);
         resolve(0);
       });
       req.on('timeout', () => req.destroy(new Error('health check timed out')));
     });
-    if (status > 0 && status < 500) return;
-    if (status >= 500) lastError = `health path ${pathName} answered ${status}`;
+    if (status > 0 && status < 500) return true;
+    if (status >= 500) onFailure(`it answered ${status}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(lastError || `health path ${pathName} never answered`);
+  return false;
 }

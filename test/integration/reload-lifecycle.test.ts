@@ -99,6 +99,29 @@ setTimeout(() => { global.warm = true; process.send('ready'); }, 300);
     }
   });
 
+  it('fails a reload with SR_BOOT_HEALTH when the health path answers 500, and the old code keeps serving', async () => {
+    const app = (v: number, health: number) => `const http = require('node:http');
+http.createServer((req, res) => {
+  if (req.url === '/health') { res.statusCode = ${health}; return res.end('health'); }
+  res.end('v${v}');
+}).listen(3000);
+`;
+    const config = JSON.stringify({ readiness: { mode: 'http', path: '/health', timeoutMs: 8000 } });
+    const dir = makeProject({ 'app.js': app(1, 200), 'smooth-reload.config.json': config });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    writeFile(dir, 'app.js', app(2, 500));
+    const failed = await cli(dir, 'reload', '--json');
+    assert.equal(failed.code, 1);
+    const finding = JSON.parse(failed.stdout).finding;
+    assert.equal(finding.code, 'SR_BOOT_HEALTH');
+    assert.match(finding.message, /\/health did not answer below 500 .*it answered 500/);
+    assert.equal((await get(master.url)).body, 'v1');
+    writeFile(dir, 'app.js', app(3, 200));
+    assert.equal((await cli(dir, 'reload')).code, 0);
+    assert.equal((await get(master.url)).body, 'v3');
+  });
+
   it('runs .mjs and .ts entries (TypeScript through --import tsx)', async () => {
     const mjs = makeProject({ 'app.mjs': `import http from 'node:http';\nhttp.createServer((q, s) => s.end('esm')).listen(3000);\n` });
     const m1 = await startMaster(mjs, ['app.mjs', '--no-watch']);
