@@ -13,6 +13,8 @@ export const PROTOCOL_VERSION = 1;
 
 /** Largest frame either side accepts; larger ones are refused before parsing. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** What a client accepts from the master it authenticated: a status with many findings can pass 64 KiB. */
+export const MAX_SERVER_FRAME_BYTES = 16 * MAX_FRAME_BYTES;
 
 export const Severity = z.enum(['error', 'warning', 'info']);
 export type Severity = z.infer<typeof Severity>;
@@ -154,10 +156,10 @@ export type StateFile = z.infer<typeof StateFile>;
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
 /** Decode a frame; never throws. The message names what is wrong, for the error reply. */
-export function decodeFrame<T>(schema: z.ZodType<T>, raw: string | Buffer): DecodeResult<T> {
+export function decodeFrame<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes = MAX_FRAME_BYTES): DecodeResult<T> {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-  if (size > MAX_FRAME_BYTES) {
-    return { ok: false, code: 'SR_FRAME_TOO_LARGE', message: `frame of ${size} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit` };
+  if (size > maxBytes) {
+    return { ok: false, code: 'SR_FRAME_TOO_LARGE', message: `frame of ${size} bytes exceeds the ${maxBytes}-byte limit` };
   }
   let json: unknown;
   try {

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { MAX_FRAME_BYTES, ServerFrame, decodeFrame, type MasterEvent, type Reply, type Request, type StateFile } from '../protocol';
+import { MAX_SERVER_FRAME_BYTES, ServerFrame, decodeFrame, type MasterEvent, type Reply, type Request, type StateFile } from '../protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type RequestBody = DistributiveOmit<Request, 'id'>;
@@ -32,8 +32,17 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   private constructor(private readonly ws: WebSocket) {
     super();
     ws.on('message', (data) => {
-      const decoded = decodeFrame(ServerFrame, data as Buffer);
-      if (!decoded.ok) return;
+      const decoded = decodeFrame(ServerFrame, data as Buffer, MAX_SERVER_FRAME_BYTES);
+      if (!decoded.ok) {
+        // A reply we cannot read must still end its request, or the caller would wait forever.
+        const id = replyId(data as Buffer);
+        const p = id === undefined ? undefined : this.pending.get(id);
+        if (p) {
+          this.pending.delete(id!);
+          p.reject(new ControlError(decoded.code, `cannot read the master's reply: ${decoded.message} (is the CLI the same version as the master?)`));
+        }
+        return;
+      }
       const frame = decoded.value;
       if (frame.type === 'event') this.emit('event', frame.event);
       else if (frame.id !== null) {
@@ -56,7 +65,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://${state.control.host}:${state.control.port}/`, {
         headers: { authorization: `Bearer ${state.token}` },
-        maxPayload: 16 * MAX_FRAME_BYTES,
+        maxPayload: MAX_SERVER_FRAME_BYTES,
         perMessageDeflate: false,
         handshakeTimeout: timeoutMs,
       });
@@ -99,5 +108,15 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
         resolve();
       }, 1000).unref();
     });
+  }
+}
+
+/** The `id` of a reply frame that did not decode, when it has one. */
+function replyId(data: Buffer): number | undefined {
+  try {
+    const id = (JSON.parse(data.toString()) as { id?: unknown }).id;
+    return typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
