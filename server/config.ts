@@ -206,7 +206,9 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       'host',
     );
   }
-  return Object.freeze({ ...config, cwd, ...(configFile ? { configFile } : {}) });
+  // "[::1]" is how an IPv6 address reads in a URL; listen() wants it bare.
+  const host = /^\[.*\]$/.test(config.host) ? config.host.slice(1, -1) : config.host;
+  return Object.freeze({ ...config, host, cwd, ...(configFile ? { configFile } : {}) });
 }
 
 export function isLoopback(host: string): boolean {

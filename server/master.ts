@@ -6,7 +6,7 @@
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
-import type { ResolvedConfig } from './config';
+import { isLoopback, type ResolvedConfig } from './config';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
@@ -119,6 +119,9 @@ export class Master extends EventEmitter<MasterEvents> {
         throw new MasterStartError('SR_PORT_DENIED', `not allowed to listen on port ${config.port}: ports below 1024 need root or CAP_NET_BIND_SERVICE. Use a port above 1024, e.g. --port 3000.`);
       }
       throw new MasterStartError('SR_LISTEN_FAILED', `cannot listen on ${config.host}:${config.port}: ${e.message}`);
+    }
+    if (!isLoopback(config.host)) {
+      logger.warn(`listening on ${config.host}:${port}, reachable from other machines ("allowRemote"): whoever reaches it can use the app and its live-reload socket. The control channel stays on 127.0.0.1.`);
     }
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     this.url = `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${port}/`;

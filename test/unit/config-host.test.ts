@@ -1,0 +1,20 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, resolveConfig } from '../../server/config';
+
+describe('config: host', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-reload-host-'));
+  fs.writeFileSync(path.join(dir, 'app.js'), '');
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('takes an IPv6 loopback in URL form ("[::1]") and listens on it bare', () => {
+    assert.equal(resolveConfig({ cwd: dir, overrides: { entry: 'app.js', host: '[::1]' } }).host, '::1');
+  });
+
+  it('refuses a non-loopback host without allowRemote, naming the key and the flag', () => {
+    assert.throws(() => resolveConfig({ cwd: dir, overrides: { entry: 'app.js', host: '0.0.0.0' } }), (err: ConfigError) => /allowRemote.*--allow-remote/.test(err.message));
+    assert.equal(resolveConfig({ cwd: dir, overrides: { entry: 'app.js', host: '0.0.0.0', allowRemote: true } }).host, '0.0.0.0');
+  });
+});
