@@ -19,6 +19,7 @@ import { MasterSession } from './session';
 import { readSettings } from './settings';
 import { StatusBar } from './status-bar';
 import type { SessionSnapshot } from './status-view';
+import { WorkersView } from './workers-view';
 
 /** Returned by activate(): read-only views for the extension's own test suite. */
 export interface SmoothReloadApi {
@@ -33,6 +34,8 @@ export interface SmoothReloadApi {
   saveRequests(folder?: string): number;
   /** Events the session received, newest last. */
   events(folder?: string): readonly MasterEvent[];
+  /** The "Smooth Reload Workers" tree's rows in order: each master, then its workers. */
+  workersView(): { label: string; description?: string }[];
 }
 
 interface FolderEntry {
@@ -62,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Smooth
     lastSaveToRequestMs: (folder) => c.entry(folder)?.session.lastSaveToRequestMs,
     saveRequests: (folder) => c.entry(folder)?.saveRequests ?? 0,
     events: (folder) => c.entry(folder)?.events ?? [],
+    workersView: () => c.workersView.rows(),
   };
 }
 
@@ -75,6 +79,7 @@ class Controller {
   readonly log = vscode.window.createOutputChannel('Smooth Reload', { log: true });
   readonly statusBar = new StatusBar();
   private readonly folders = new Map<string, FolderEntry>();
+  readonly workersView = new WorkersView(() => [...this.folders.values()].map((e) => e.session));
   private readonly diagnostics: DiagnosticsView;
   private readonly cliPath: string;
   private disposed = false;
@@ -86,7 +91,8 @@ class Controller {
 
   async init(): Promise<void> {
     const { subscriptions } = this.context;
-    subscriptions.push(this.log, this.statusBar, this.diagnostics);
+    subscriptions.push(this.log, this.statusBar, this.diagnostics, this.workersView);
+    void vscode.commands.executeCommand('setContext', 'smooth-reload.active', true);
     subscriptions.push(
       vscode.workspace.onWillSaveTextDocument((e) => this.saveTarget(e.document)?.saves.willSave(e.document.uri.fsPath)),
       vscode.workspace.onDidSaveTextDocument((doc) => this.saveTarget(doc)?.saves.add(doc.uri.fsPath)),
@@ -210,6 +216,7 @@ class Controller {
     const entry = this.current();
     this.statusBar.render(entry?.session.snapshot(), entry ? vscode.Uri.file(entry.session.folder) : undefined);
     this.diagnostics.render([...this.folders.values()].map((e) => e.session));
+    this.workersView.refresh();
   }
 
   private nodeCommand(folder: string): NodeCommand {
@@ -327,6 +334,8 @@ class Controller {
       if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
     });
     reg('showOutput', () => this.log.show());
+    reg('showWorkers', () => this.workersView.show());
+    reg('refreshWorkers', () => this.workersView.pollNow());
     reg('toggleReloadOnSave', async () => {
       const c = vscode.workspace.getConfiguration('smooth-reload');
       const next = !c.get('autoReloadOnSave', true);
@@ -405,6 +414,7 @@ class Controller {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.workersView.dispose();
     const entries = [...this.folders.values()];
     this.folders.clear();
     await Promise.allSettled(

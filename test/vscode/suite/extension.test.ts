@@ -67,6 +67,25 @@ describe('Smooth Reload in VS Code', function () {
     assert.match(await get(snap.url!), /Hello from version 1/);
   });
 
+  it('lists the master and its worker in the Workers view, whose request count grows while it is visible', async () => {
+    await vscode.commands.executeCommand('smooth-reload.showWorkers');
+    const requestsOf = (row: { description?: string } | undefined) => Number(/^(\d+) req/.exec(row?.description ?? '')?.[1] ?? NaN);
+    const rows = await waitFor('the view to list the master and one ready worker', () => {
+      const r = api.workersView();
+      return r.length === 2 && /master · ready$/.test(r[0].label) && /^worker \d+ · gen \d+ · ready$/.test(r[1].label) ? r : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; rows ${JSON.stringify(api.workersView())}`);
+    });
+    assert.match(rows[0].description ?? '', new RegExp(`pid ${masterPid} · gen \\d+ · ${api.snapshot()!.url!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    const before = requestsOf(rows[1]);
+    assert.ok(Number.isInteger(before), `a request count in "${rows[1].description}"`);
+    for (let i = 0; i < 5; i++) await get(api.snapshot()!.url!);
+    // Nothing but the view's 2 s poll of the master's status brings the new count.
+    await waitFor('the worker row to count the requests', () => requestsOf(api.workersView()[1]) >= before + 5, 10_000).catch((err: Error) => {
+      throw new Error(`${err.message}; rows ${JSON.stringify(api.workersView())}`);
+    });
+  });
+
   it('reloads on a save through the VS Code API, with one request for the save', async () => {
     const before = api.saveRequests();
     const doc = await vscode.workspace.openTextDocument(appUri);
