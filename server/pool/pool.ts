@@ -185,7 +185,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   private async rollAll(reloadId: number, spec = this.spec, reusedSnapshot?: { generation: number; dir: string }): Promise<Finding | undefined> {
     const target = this.config.workers;
     let batchSize = this.config.reload.batchSize > 0 ? this.config.reload.batchSize : target;
-    const generation = this.generation + 1;
+    const oldGeneration = this.generation;
+    const generation = oldGeneration + 1;
     const old = [...this.live];
     const drains: Promise<unknown>[] = [];
     let switched = 0;
@@ -219,8 +220,12 @@ export class Pool extends EventEmitter<PoolEvents> {
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure || this.closing) {
         await Promise.allSettled(fresh.map((w) => w.stop(0)));
+        let mixed = '';
+        if (!this.closing && switched > 0) mixed = await this.restoreGeneration(reloadId, oldGeneration, generation, drains);
         await Promise.allSettled(drains);
-        return this.closing ? undefined : toFinding(failure!.reason);
+        if (this.closing) return undefined;
+        const finding = toFinding(failure!.reason);
+        return mixed ? { ...finding, message: `${finding.message}. ${mixed}` } : finding;
       }
       if (switched === 0) {
         this.generation = generation;
@@ -311,6 +316,34 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (old.length) this.progress(reloadId, `stopping ${old.length} worker${old.length > 1 ? 's' : ''}`);
     await Promise.allSettled(old.map((w) => this.retire(w)));
     return this.rollAll(reloadId);
+  }
+
+  /**
+   * A later batch failed after earlier ones switched: put the switched workers back on the old
+   * generation's code (from its snapshot, since the disk now holds the new code), so the app does
+   * not serve two versions. Returns a note for the finding when it could not.
+   */
+  private async restoreGeneration(reloadId: number, oldGeneration: number, newGeneration: number, drains: Promise<unknown>[]): Promise<string> {
+    const switchedIn = this.live.filter((w) => w.generation === newGeneration);
+    const snapshot = this.snapshots.current;
+    if (!snapshot || this.spec.command || !this.spec.entry || !readSnapshot(snapshot.dir).has(this.spec.entry)) {
+      return `${switchedIn.length} worker${switchedIn.length > 1 ? 's' : ''} of generation ${newGeneration} kept serving beside generation ${oldGeneration}: its code was not kept, so it cannot be restarted as it was`;
+    }
+    this.progress(reloadId, `restoring ${switchedIn.length} worker${switchedIn.length > 1 ? 's' : ''} of generation ${oldGeneration}`);
+    const spec: WorkerSpec = { ...this.spec, env: { ...this.spec.env, [SNAPSHOT_FROM_ENV]: snapshot.dir } };
+    const back = switchedIn.map(() => this.createWorker(oldGeneration, spec));
+    const results = await Promise.allSettled(back.map((w) => w.start()));
+    const started = back.filter((_, i) => results[i].status === 'fulfilled');
+    await Promise.allSettled(back.filter((w) => !started.includes(w)).map((w) => w.stop(0)));
+    const leaving = switchedIn.slice(0, started.length);
+    this.live = [...this.live.filter((w) => !leaving.includes(w)), ...started];
+    for (const w of started) this.watchLive(w);
+    drains.push(...leaving.map((w) => this.retire(w)));
+    if (started.length === switchedIn.length) {
+      this.generation = oldGeneration;
+      return '';
+    }
+    return `${switchedIn.length - started.length} worker(s) of generation ${newGeneration} kept serving: generation ${oldGeneration} did not start again`;
   }
 
   private async rollback(reloadId: number): Promise<Finding | undefined> {

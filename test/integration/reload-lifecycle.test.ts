@@ -122,6 +122,27 @@ http.createServer((req, res) => {
     assert.equal((await get(master.url)).body, 'v3');
   });
 
+  it('puts switched workers back on the old code when a later batch fails, so one version serves', async () => {
+    // Worker ids count up: generation 1 is workers 1 and 2, the reload starts 3, then 4 (batchSize 1).
+    const app = (v: number) => `const http = require('node:http');
+if (${v} === 2 && process.env.SMOOTH_RELOAD_WORKER_ID === '4') throw new Error('the second batch fails');
+http.createServer((req, res) => res.end('v${v}')).listen(3000);
+`;
+    const dir = makeProject({ 'app.js': app(1), 'smooth-reload.config.json': JSON.stringify({ workers: 2, reload: { batchSize: 1 } }) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    writeFile(dir, 'app.js', app(2));
+    const failed = await cli(dir, 'reload', '--json');
+    assert.equal(failed.code, 1);
+    assert.match(JSON.parse(failed.stdout).finding.message, /the second batch fails/);
+    const status = JSON.parse((await cli(dir, 'status', '--json')).stdout);
+    const live = status.workers.filter((w: { state: string }) => w.state === 'ready');
+    assert.equal(live.length, 2);
+    assert.deepEqual(live.map((w: { generation: number }) => w.generation), [1, 1], 'every serving worker is generation 1');
+    assert.equal(status.generation, 1);
+    for (let i = 0; i < 6; i++) assert.equal((await get(master.url)).body, 'v1');
+  });
+
   it('runs .mjs and .ts entries (TypeScript through --import tsx)', async () => {
     const mjs = makeProject({ 'app.mjs': `import http from 'node:http';\nhttp.createServer((q, s) => s.end('esm')).listen(3000);\n` });
     const m1 = await startMaster(mjs, ['app.mjs', '--no-watch']);
