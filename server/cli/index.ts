@@ -91,7 +91,7 @@ export function buildProgram(out: Printer): Command {
     .action(async (opts) => reloadLike(out, opts, { type: 'reload', reason: 'smooth-reload reload', wait: opts.wait }));
   control('restart', 'stop every worker, then start fresh ones (for changes a rolling reload cannot pick up)')
     .action(async (opts) => reloadLike(out, opts, { type: 'restart' }));
-  control('rollback', 'go back to the previous generation (when its files are unchanged)')
+  control('rollback', "run the previous generation's code again, from the copy its workers kept (your files stay as they are)")
     .action(async (opts) => reloadLike(out, opts, { type: 'rollback' }));
   control('status', 'show the master, its workers and findings').action(async (opts) => {
     const status = await withClient(opts.cwd, (c) => c.request<MasterStatus>({ type: 'status' }));
