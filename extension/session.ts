@@ -276,6 +276,8 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     if (!client) return undefined;
     try {
       const status = await client.request<MasterStatus>({ type: 'status' });
+      // Stopped (or reconnected) while the answer was on its way: it describes a master that is gone.
+      if (this.client !== client) return undefined;
       this.status = status;
       this.findings.set('status', status.findings);
       this.emit('change');
