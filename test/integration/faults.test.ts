@@ -146,6 +146,25 @@ describe('faults', function () {
     assert.equal(isAlive(victim.pid!), false);
   });
 
+  it('SIGTERM under load: every request already sent gets its answer, then the master and its workers exit', async () => {
+    const dir = makeProject({ 'app.js': faultApp(1) });
+    const master = await startMaster(dir, ['app.js', '--workers', '2', '--no-watch']);
+    await master.waitEvent('reload-done');
+    client = await control(dir);
+    const pids = (await status(client)).workers.map((w) => w.pid!);
+    // 20 requests that each take 800 ms, on keep-alive sockets, all in flight when SIGTERM arrives.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+    const inFlight = Array.from({ length: 20 }, () => get(`${master.url}?ms=800`, agent));
+    await waitFor('20 requests in flight', async () => (await status(client!)).workers.reduce((n, w) => n + w.inFlight, 0) === 20);
+    master.proc.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    agent.destroy();
+    assert.deepEqual(answers.map((a) => a.status), Array(20).fill(200));
+    await waitFor('the master to exit', () => master.proc.exitCode !== null, 15_000);
+    assert.equal(master.proc.exitCode, 0);
+    for (const pid of pids) assert.equal(isAlive(pid), false, `worker ${pid} exited`);
+  });
+
   it('a worker that hangs at boot: the reload fails with SR_BOOT_TIMEOUT, old workers keep serving, the hung process is gone', async () => {
     const dir = makeProject({
       'app.js': faultApp(1),
