@@ -150,7 +150,7 @@ export class Front {
       if (isStream) {
         // A server-sent event stream is a long connection: it must not hold up draining.
         finish(false);
-        this.track(worker, {
+        this.track(worker, true, {
           closed: new Promise((r) => res.once('close', () => r())),
           close: () => {
             proxyRes.unpipe(res);
@@ -223,19 +223,20 @@ export class Front {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      this.track(worker, tunnelUpgrade(req, socket, head, worker.port));
+      this.track(worker, false, tunnelUpgrade(req, socket, head, worker.port));
     };
     const worker = this.pool.pick();
     if (worker) go(worker);
     else void this.pool.waitForWorker(this.options.holdTimeoutMs).then(go);
   }
 
-  private track(worker: Worker, connection: LongConnection): void {
+  /** `counted`: the request that opened it was already counted (SSE); a WebSocket upgrade was not. */
+  private track(worker: Worker, counted: boolean, connection: LongConnection): void {
     let set = this.long.get(worker);
     if (!set) this.long.set(worker, (set = new Set()));
     set.add(connection);
     // Held like a request, so a retired worker is stopped only after its long connections were closed cleanly (after the grace).
-    worker.requestStarted();
+    worker.requestStarted(!counted);
     void connection.closed.then(() => {
       set!.delete(connection);
       worker.requestFinished(false);

@@ -217,9 +217,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
   }
 
-  requestStarted(): void {
+  /** `count: false` holds the worker without counting a request (an SSE stream already counted). */
+  requestStarted(count = true): void {
     this.inFlight++;
-    this.requests++;
+    if (count) this.requests++;
   }
   recordFailure(method: string, path: string, status: number): void {
     this.failures.push({ method, path, status });

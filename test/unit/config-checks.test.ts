@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig } from '../../server/config';
 
-describe('config: host', () => {
+describe('config: checks after the schema', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-reload-host-'));
   fs.writeFileSync(path.join(dir, 'app.js'), '');
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -16,5 +16,12 @@ describe('config: host', () => {
   it('refuses a non-loopback host without allowRemote, naming the key and the flag', () => {
     assert.throws(() => resolveConfig({ cwd: dir, overrides: { entry: 'app.js', host: '0.0.0.0' } }), (err: ConfigError) => /allowRemote.*--allow-remote/.test(err.message));
     assert.equal(resolveConfig({ cwd: dir, overrides: { entry: 'app.js', host: '0.0.0.0', allowRemote: true } }).host, '0.0.0.0');
+  });
+
+  it('refuses "explicit" readiness for a command worker, naming the key and the modes that work', () => {
+    assert.throws(
+      () => resolveConfig({ cwd: dir, overrides: { command: 'python3 app.py', readiness: { mode: 'explicit' } } as never }),
+      (err: ConfigError) => /readiness.mode.*"listen".*"http"/.test(err.message),
+    );
   });
 });
