@@ -196,6 +196,14 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       'entry',
     );
   }
+  if (config.command && config.readiness.mode === 'explicit') {
+    // A command's app has no IPC channel to the master, so it could never say "ready".
+    throw new ConfigError(
+      `"readiness.mode": "explicit" needs a Node entry (it waits for smoothReload.ready()); a command worker cannot send it. Use "listen" (the port accepts connections) or "http" with "readiness.path"`,
+      configFile,
+      'readiness.mode',
+    );
+  }
   if (config.entry && !fs.existsSync(path.resolve(cwd, config.entry))) {
     throw new ConfigError(`entry file not found: ${path.resolve(cwd, config.entry)}. Check "entry" or the path given to serve.`, configFile, 'entry');
   }
