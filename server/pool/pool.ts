@@ -374,10 +374,22 @@ export class Pool extends EventEmitter<PoolEvents> {
     pruneSnapshots(this.config.cwd, [current.dir, ...(before ? [before.dir] : [])]);
   }
 
+  /**
+   * What a replacement for a live worker runs: the live generation's code. After a reload that
+   * failed, the disk holds newer (broken) code, so a Node worker starts from the generation's
+   * snapshot rather than from the disk.
+   */
+  private replacementSpec(): WorkerSpec {
+    const current = this.snapshots.current;
+    const spec = this.liveSpec;
+    if (spec.env[SNAPSHOT_FROM_ENV] || spec.command || !spec.entry || !current || !readSnapshot(current.dir).has(spec.entry)) return spec;
+    return { ...spec, env: { ...spec.env, [SNAPSHOT_FROM_ENV]: current.dir } };
+  }
+
   /** Replace one worker (recycling or crash), keeping its generation. */
   private async replace(worker: Worker | undefined, why: 'recycle' | 'crash', detail: string): Promise<void> {
     if (worker) this.emitEvent({ kind: 'worker', event: why, id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}), detail });
-    const fresh = this.createWorker(this.generation, this.liveSpec);
+    const fresh = this.createWorker(this.generation, this.replacementSpec());
     this.replacing++;
     try {
       await fresh.start();

@@ -85,6 +85,18 @@ if (process.env.SMOOTH_RELOAD_WORKER_ID === '1') setTimeout(() => process.exit(3
     assert.equal((await get(master.url)).status, 200);
   });
 
+  it('replaces a crashed worker with the code it ran, not with a broken save that failed to reload', async () => {
+    const dir = makeProject({ 'app.js': versionApp(1) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    writeFile(dir, 'app.js', versionApp(2).replace('const VERSION', 'const const VERSION'));
+    assert.equal((await cli(dir, 'reload')).code, 1);
+    const [worker] = JSON.parse((await cli(dir, 'status', '--json')).stdout).workers;
+    process.kill(worker.pid, 'SIGKILL');
+    await master.waitEvent('worker', (e) => e.event === 'ready' && e.id !== worker.id);
+    assert.match((await get(master.url)).body, /^v1 /);
+  });
+
   it('waits for an explicit ready() when readiness is "explicit"', async () => {
     const app = `const http = require('node:http');
 http.createServer((req, res) => res.end(global.warm ? 'warm' : 'cold')).listen(3000);
