@@ -29,6 +29,8 @@ export interface FrontOptions {
 }
 
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
+/** The most an extension's transform buffers; a larger response passes through untouched. */
+export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
 
 export class Front {
   readonly server: http.Server;
@@ -136,13 +138,26 @@ export class Front {
       const transform = isStream ? undefined : this.extensions.map((e) => e.transform?.(req, proxyRes)).find(Boolean);
       const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
       if (transform) {
+        // Buffered to rewrite; a body that grows past the cap (no Content-Length told us) is passed through as is.
         const chunks: Buffer[] = [];
-        proxyRes.on('data', (c: Buffer) => chunks.push(c));
-        proxyRes.on('end', () => {
+        let size = 0;
+        const onData = (c: Buffer) => {
+          chunks.push(c);
+          size += c.length;
+          if (size <= MAX_TRANSFORM_BYTES) return;
+          proxyRes.off('data', onData);
+          proxyRes.off('end', onEnd);
+          res.writeHead(status, proxyRes.statusMessage, headers);
+          for (const chunk of chunks.splice(0)) res.write(chunk);
+          proxyRes.pipe(res);
+        };
+        const onEnd = () => {
           const out = transform(Buffer.concat(chunks), headers);
           res.writeHead(status, proxyRes.statusMessage, out.headers);
           res.end(out.body);
-        });
+        };
+        proxyRes.on('data', onData);
+        proxyRes.on('end', onEnd);
       } else {
         res.writeHead(status, proxyRes.statusMessage, headers);
         proxyRes.pipe(res);

@@ -18,7 +18,7 @@ import * as zlib from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger';
 import type { Finding, MasterEvent } from '../protocol';
-import type { FrontExtension } from './front';
+import { MAX_TRANSFORM_BYTES, type FrontExtension } from './front';
 import { CLIENT_SCRIPT } from './live-reload-client';
 
 export const LIVE_RELOAD_PREFIX = '/__smooth_reload';
@@ -26,7 +26,6 @@ export const CLIENT_PATH = `${LIVE_RELOAD_PREFIX}/client.js`;
 export const SOCKET_PATH = `${LIVE_RELOAD_PREFIX}/ws`;
 
 /** Bodies larger than this are streamed untouched (no injection). */
-const MAX_HTML_BYTES = 16 * 1024 * 1024;
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /** Messages the client understands (master → browser only). */
@@ -131,7 +130,7 @@ export class LiveReload implements FrontExtension {
     const encoding = String(proxyRes.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (!['identity', 'gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) return undefined;
     const length = Number(proxyRes.headers['content-length'] ?? 0);
-    if (length > MAX_HTML_BYTES) return undefined;
+    if (length > MAX_TRANSFORM_BYTES) return undefined;
     const nonce = cspNonce(proxyRes.headers['content-security-policy']);
     return (body, headers) => {
       let html: Buffer;

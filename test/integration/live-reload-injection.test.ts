@@ -36,6 +36,14 @@ http.createServer((req, res) => {
     setTimeout(() => res.end('</head><body>chunked</body></html>'), 20);
     return;
   }
+  if (url.pathname === '/huge') {
+    // 17 MiB of HTML in 1 MiB chunks, no Content-Length: past what the master buffers to inject.
+    res.setHeader('Content-Type', 'text/html');
+    res.write('<html><head></head><body>');
+    let left = 17;
+    const more = () => (left-- > 0 ? res.write('x'.repeat(1024 * 1024), more) : res.end('</body></html>'));
+    return more();
+  }
   if (url.pathname === '/headless') { res.setHeader('Content-Type', 'text/html'); return res.end('<body class="x"><p>no head</p></body>'); }
   if (url.pathname === '/fragment') { res.setHeader('Content-Type', 'text/html'); return res.end('<p>just a fragment</p>'); }
   if (url.pathname === '/header-tag') { res.setHeader('Content-Type', 'text/html'); return res.end('<header>site</header><p>x</p>'); }
@@ -102,6 +110,10 @@ describe('live reload: injection and events', function () {
     assert.equal((await fetchRaw(`${master.url}events`)).body.toString(), 'data: <head>\n\n');
     const head = await fetchRaw(`${master.url}page`, {}, 'HEAD');
     assert.equal(head.body.length, 0);
+    // Past 16 MiB without a Content-Length: passed through as it came, not buffered further.
+    const huge = await fetchRaw(`${master.url}huge`);
+    assert.equal(huge.body.length, '<html><head></head><body>'.length + 17 * 1024 * 1024 + '</body></html>'.length);
+    assert.ok(!huge.body.includes(TAG), 'nothing injected');
   });
 
   it('injects nothing when "liveReload" is false', async () => {
