@@ -12,7 +12,7 @@ import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
 import { LiveReload, resolveStaticDirs } from './front/live-reload';
 import type { Logger } from './logger';
-import { Pool, describe } from './pool/pool';
+import { Pool } from './pool/pool';
 import type { ReloadKind } from './pool/reload-queue';
 import { PROTOCOL_VERSION, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
 import { isAlive, readStateFile, removeStateFile, writeStateFile, StateFileError } from './state-file';
@@ -174,7 +174,7 @@ export class Master extends EventEmitter<MasterEvents> {
       url: this.url,
       state: this.state,
       generation: this.pool.generation,
-      workers: [...this.pool.live, ...this.pool.retiring].map(describe),
+      workers: this.pool.workers(),
       ...(last ? { lastReload: { id: last.id, ok: last.ok, durationMs: last.durationMs, at: last.at, ...(last.finding ? { finding: last.finding } : {}) } } : {}),
       findings: [...this.findings.values()].flat(),
       cwd: this.config.cwd,

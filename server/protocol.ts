@@ -51,6 +51,8 @@ export const WorkerInfo = z.object({
   errors: z.number().int(),
   startedAt: z.number(),
   rssBytes: z.number().optional(),
+  /** Under observation in a canary reload: takes a share of requests, not yet promoted. */
+  canary: z.boolean().optional(),
   latencyMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfo>;

@@ -57,7 +57,7 @@ export function formatStatus(s: MasterStatus, cwd: string): string {
     String(w.id),
     String(w.pid ?? '-'),
     String(w.generation),
-    w.state,
+    w.canary ? `${w.state} (canary)` : w.state,
     String(w.requests),
     String(w.errors),
     String(w.inFlight),

@@ -123,8 +123,10 @@ export class Pool extends EventEmitter<PoolEvents> {
     });
   }
 
+  /** Every worker status shows: live, the canary under observation, and those draining. */
   workers(): WorkerInfo[] {
-    return [...this.live, ...this.retiring].map((w) => describe(w));
+    const canary = this.canary?.worker;
+    return [...this.live, ...(canary ? [canary] : []), ...this.retiring].map((w) => (w === canary ? { ...describe(w), canary: true } : describe(w)));
   }
 
   /** Called by the front after each request; recycles a worker that reached maxRequests. */

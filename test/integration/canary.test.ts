@@ -5,6 +5,7 @@ import type { MasterStatus } from '../../server/protocol';
 import { runLoad } from '../helpers/load';
 import { CLI, startMaster } from '../helpers/master';
 import { makeProject, writeFile } from '../helpers/project';
+import { waitFor } from '../helpers/processes';
 
 const run = promisify(execFile);
 
@@ -76,6 +77,9 @@ describe('canary reloads', function () {
       await new Promise((r) => setTimeout(r, 500));
       const since = master.events.length;
       writeFile(dir, 'app.js', app(3));
+      // While it is observed, status lists the canary beside the two old workers.
+      const observed = await waitFor('the canary in status', async () => (await status(dir)).workers.find((w) => w.canary));
+      assert.equal(observed.generation, 2);
       await master.waitEvent('reload-done', () => true, 30000, since);
       doneAt = Date.now();
     });
