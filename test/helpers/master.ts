@@ -22,8 +22,9 @@ export interface RunningMaster {
 
 const running = new Set<RunningMaster>();
 
-export async function startMaster(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunningMaster> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--json', '--port', '0', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cli`: another build of the CLI (the packaged extension's). */
+export async function startMaster(cwd: string, args: string[], env: Record<string, string> = {}, cli = CLI): Promise<RunningMaster> {
+  const proc = spawn(process.execPath, [cli, 'serve', '--json', '--port', '0', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: MasterEvent[] = [];
   const output: string[] = [];
   let url = '';
