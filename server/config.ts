@@ -119,20 +119,24 @@ const FIXES: Record<string, string> = {
 };
 
 /** Turn zod issues into one readable message naming each key and its fix. */
-function explain(error: z.ZodError, source: string): ConfigError {
+function explain(error: z.ZodError, configFile: string | undefined, overrides: ConfigInput = {}): ConfigError {
+  // A bad value may come from a flag even when there is a config file: say which.
+  const fromFlags = (p: PropertyKey[]) => p.length > 0 && p.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), overrides) !== undefined;
+  const first = error.issues[0];
+  const source = !configFile || (first && fromFlags(first.path)) ? 'command-line options' : configFile;
   const lines = error.issues.map((issue) => {
     const key = issue.path.join('.') || '(root)';
+    const flag = configFile && fromFlags(issue.path) ? ' (from a command-line flag)' : '';
     if (issue.code === 'unrecognized_keys') {
       const keys = (issue as { keys: string[] }).keys;
       const where = issue.path.length ? `${issue.path.join('.')}.` : '';
       return `unknown key ${keys.map((k) => `"${where}${k}"`).join(', ')}: ${FIXES.unrecognized_keys}`;
     }
-    return `"${key}": ${issue.message}`;
+    return `"${key}"${flag}: ${issue.message}`;
   });
   // An unknown key's issue sits on its parent object: name the key itself, so callers can point at it.
-  const first = error.issues[0];
   const firstKey = first && [...first.path, ...(first.code === 'unrecognized_keys' ? (first as { keys: string[] }).keys.slice(0, 1) : [])].join('.');
-  return new ConfigError(`invalid configuration in ${source}:\n  - ${lines.join('\n  - ')}`, source, firstKey);
+  return new ConfigError(`invalid configuration in ${source}:\n  - ${lines.join('\n  - ')}`, source === configFile ? configFile : undefined, firstKey);
 }
 
 /** Read and parse a config file; throws ConfigError with the file and the key at fault. */
@@ -180,7 +184,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
         : value;
   }
   const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) throw explain(parsed.error, configFile ?? 'command-line options');
+  if (!parsed.success) throw explain(parsed.error, configFile, options.overrides);
   const config = parsed.data;
   if (config.entry && config.command) {
     throw new ConfigError(

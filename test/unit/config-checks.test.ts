@@ -24,4 +24,23 @@ describe('config: checks after the schema', () => {
       (err: ConfigError) => /readiness.mode.*"listen".*"http"/.test(err.message),
     );
   });
+
+  it('names a command-line flag, not the config file, when the bad value came from the flag', () => {
+    const withFile = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-reload-flags-'));
+    try {
+      fs.writeFileSync(path.join(withFile, 'app.js'), '');
+      fs.writeFileSync(path.join(withFile, 'smooth-reload.config.json'), JSON.stringify({ entry: 'app.js', workers: 2 }));
+      assert.throws(
+        () => resolveConfig({ cwd: withFile, overrides: { port: -5 } as never }),
+        (err: ConfigError) => /^invalid configuration in command-line options:\n  - "port" \(from a command-line flag\)/.test(err.message) && err.file === undefined,
+      );
+      fs.writeFileSync(path.join(withFile, 'smooth-reload.config.json'), JSON.stringify({ entry: 'app.js', workers: 0 }));
+      assert.throws(
+        () => resolveConfig({ cwd: withFile, overrides: { port: 3000 } as never }),
+        (err: ConfigError) => err.message.includes('smooth-reload.config.json:\n  - "workers"') && err.file === path.join(withFile, 'smooth-reload.config.json'),
+      );
+    } finally {
+      fs.rmSync(withFile, { recursive: true, force: true });
+    }
+  });
 });
