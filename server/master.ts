@@ -6,7 +6,7 @@
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
-import { isLoopback, type ResolvedConfig } from './config';
+import { CONFIG_FILE_NAME, ConfigError, ConfigSchema, isLoopback, readConfigFile, type ResolvedConfig } from './config';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
@@ -14,7 +14,7 @@ import { LiveReload, resolveStaticDirs } from './front/live-reload';
 import type { Logger } from './logger';
 import { Pool } from './pool/pool';
 import type { ReloadKind } from './pool/reload-queue';
-import { PROTOCOL_VERSION, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
+import { PROTOCOL_VERSION, describeZodError, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
 import { isAlive, readStateFile, removeStateFile, writeStateFile, StateFileError } from './state-file';
 import { describePortHolder } from './port-holder';
 import type { ChangeBatch } from './watch/classify';
@@ -230,6 +230,12 @@ export class Master extends EventEmitter<MasterEvents> {
 
   private onChanges(batch: ChangeBatch): void {
     const rel = (files: string[]) => files.map((f) => path.relative(this.config.cwd, f));
+    // The options are read once, at start: a changed config file is a note, not a code reload.
+    const configFile = path.resolve(this.config.cwd, this.config.configFile ?? CONFIG_FILE_NAME);
+    if ([...batch.code, ...batch.restart].some((f) => path.resolve(this.config.cwd, f) === configFile)) {
+      batch = { ...batch, code: batch.code.filter((f) => path.resolve(this.config.cwd, f) !== configFile), restart: batch.restart.filter((f) => path.resolve(this.config.cwd, f) !== configFile) };
+      this.setFindings('config', [configChangedFinding(configFile)]);
+    }
     if (batch.restart.length) void this.reload('restart', `changed ${rel(batch.restart).join(', ')}`, []);
     else if (batch.code.length) void this.reload('reload', `changed ${summarizeFiles(rel(batch.code))}`, []);
     else if (batch.css.length || batch.asset.length) {
@@ -297,3 +303,22 @@ function summarizeFiles(files: string[]): string {
 }
 
 export { isAlive };
+
+/** SR_CONFIG_CHANGED: the file changed under a running master; says whether the new one is even valid. */
+function configChangedFinding(file: string): Finding {
+  let invalid = '';
+  try {
+    const parsed = ConfigSchema.safeParse(readConfigFile(file));
+    if (!parsed.success) invalid = ` As it is, it would not load: ${describeZodError(parsed.error)}`;
+  } catch (err) {
+    if (err instanceof ConfigError) invalid = ` As it is, it would not load: ${err.message}`;
+  }
+  return {
+    code: 'SR_CONFIG_CHANGED',
+    severity: 'warning',
+    message: `${path.basename(file)} changed; the running master keeps the options it started with.${invalid}`,
+    file,
+    fix: 'restart the master to apply it: "smooth-reload stop" then "smooth-reload serve" (in VS Code: Smooth Reload: Stop, then Start)',
+    docs: 'docs/troubleshooting.md#sr_config_changed',
+  };
+}

@@ -160,4 +160,8 @@ describe('extension: ignored saves', () => {
     assert.equal(ignored('/p/.git/HEAD'), true);
     assert.equal(ignored('/other/app.js'), true);
   });
+  it("never reloads for the folder's own config file (the master reports it), but does for a nested app's", () => {
+    assert.equal(ignored('/p/smooth-reload.config.json'), true);
+    assert.equal(ignored('/p/sub/smooth-reload.config.json'), false);
+  });
 });
