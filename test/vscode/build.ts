@@ -13,16 +13,19 @@ export const OUT = path.join(REPO, 'dist-test');
 
 export { REPO };
 
-export async function buildTests(): Promise<{ suiteIndex: string; launcher: string }> {
+export async function buildTests(): Promise<{ suiteIndex: string; multiRootIndex: string; launcher: string }> {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline', logLevel: 'warning', absWorkingDir: REPO } as const;
-  const suiteDir = path.join(__dirname, 'suite');
-  const tests = fs.readdirSync(suiteDir).filter((f) => f.endsWith('.ts'));
-  await build({
-    ...common,
-    entryPoints: Object.fromEntries(tests.map((f) => [f.replace(/\.ts$/, ''), path.join(suiteDir, f)])),
-    outdir: path.join(OUT, 'suite'),
-    external: ['vscode', 'mocha'],
-  });
+  // Two suites: the main one (one folder) and the multi-root one (a .code-workspace).
+  for (const suite of ['suite', 'multiroot']) {
+    const suiteDir = path.join(__dirname, suite);
+    const tests = fs.readdirSync(suiteDir).filter((f) => f.endsWith('.ts'));
+    await build({
+      ...common,
+      entryPoints: Object.fromEntries(tests.map((f) => [f.replace(/\.ts$/, ''), path.join(suiteDir, f)])),
+      outdir: path.join(OUT, suite),
+      external: ['vscode', 'mocha'],
+    });
+  }
   const launcher = path.join(OUT, 'launcher.js');
   await build({
     ...common,
@@ -32,5 +35,5 @@ export async function buildTests(): Promise<{ suiteIndex: string; launcher: stri
     banner: { js: '#!/usr/bin/env node' },
   });
   fs.chmodSync(launcher, 0o755);
-  return { suiteIndex: path.join(OUT, 'suite', 'index.js'), launcher };
+  return { suiteIndex: path.join(OUT, 'suite', 'index.js'), multiRootIndex: path.join(OUT, 'multiroot', 'index.js'), launcher };
 }

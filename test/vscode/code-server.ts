@@ -163,7 +163,8 @@ export function workbenchUrl(server: CodeServer, folder: string, payload: { exte
   const entries: [string, string][] = [];
   if (payload.extensionDevelopmentPath) entries.push(['extensionDevelopmentPath', remote(payload.extensionDevelopmentPath)]);
   if (payload.extensionTestsPath) entries.push(['extensionTestsPath', remote(payload.extensionTestsPath)]);
-  const params = new URLSearchParams({ folder });
+  // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
+  const params = new URLSearchParams(folder.endsWith('.code-workspace') ? { workspace: folder } : { folder });
   if (entries.length) params.set('payload', JSON.stringify(entries));
   return `${server.origin}/?${params.toString()}`;
 }

@@ -3,7 +3,9 @@
  * runTests. Where a desktop VS Code can be downloaded (SMOOTH_RELOAD_VSCODE=download, or when
  * code-server is not installed) runTests downloads it; otherwise runTests starts our launcher
  * (dist-test/launcher.js), which runs the same suite in code-server + headless Chromium.
- * The workspace is a temporary copy of examples/hello with a smooth-reload.config.json.
+ * Two runs: the main suite on a temporary copy of examples/hello with a smooth-reload.config.json,
+ * and the multi-root suite on a .code-workspace of three folders (SMOOTH_RELOAD_VSCODE_SUITE=main
+ * or multi-root runs one).
  */
 import { runTests } from '@vscode/test-electron';
 import * as fs from 'node:fs';
@@ -11,10 +13,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildTests } from './build';
 import { codeServerInstalled } from './code-server';
-import { killLeftoverMaster, makeWorkspace, REPO } from './workspace';
+import { killLeftoverMaster, makeMultiRootWorkspace, makeWorkspace, REPO } from './workspace';
 
 async function main(): Promise<number> {
-  const { suiteIndex, launcher } = await buildTests();
+  const { suiteIndex, multiRootIndex, launcher } = await buildTests();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-reload-vscode-'));
   const results = path.join(REPO, 'test-results');
   fs.mkdirSync(results, { recursive: true });
@@ -22,29 +24,40 @@ async function main(): Promise<number> {
   const download = process.env.SMOOTH_RELOAD_VSCODE === 'download' || !codeServerInstalled();
   process.stdout.write(`test:vscode: ${download ? 'downloading a desktop VS Code' : 'code-server (no desktop VS Code download here)'}; workspace ${workspace}\n`);
   let code = 0;
-  try {
-    await runTests({
-      extensionDevelopmentPath: REPO,
-      extensionTestsPath: suiteIndex,
-      launchArgs: [workspace, `--user-data-dir=${path.join(root, 'user-data')}`, `--extensions-dir=${path.join(root, 'extensions')}`, '--disable-extensions'],
-      extensionTestsEnv: { SMOOTH_RELOAD_METRICS_FILE: path.join(results, 'vscode-metrics.json'), SMOOTH_RELOAD_VSCODE_RUN_DIR: path.join(root, 'run') },
-      ...(download ? {} : { vscodeExecutablePath: launcher }),
-    });
-  } catch (err) {
-    process.stderr.write(`test:vscode: ${(err as Error).message}\n`);
-    code = 1;
-    const log = path.join(root, 'run', 'code-server.log');
-    if (fs.existsSync(log)) fs.copyFileSync(log, path.join(results, 'vscode-code-server.log'));
-    const shot = path.join(root, 'run', 'last-failure.png');
-    if (fs.existsSync(shot)) fs.copyFileSync(shot, path.join(results, 'vscode-last-failure.png'));
-  } finally {
-    const leftover = await killLeftoverMaster(workspace);
-    if (leftover) {
-      process.stderr.write(`test:vscode: the master (pid ${leftover}) was still running after the suite; killed it\n`);
+  const multi = makeMultiRootWorkspace(path.join(root, 'multi'));
+  const runs = [
+    { name: 'main', workspace, tests: suiteIndex, folders: [workspace] },
+    { name: 'multi-root', workspace: multi.file, tests: multiRootIndex, folders: multi.folders },
+  ];
+  for (const run of runs) {
+    if (process.env.SMOOTH_RELOAD_VSCODE_SUITE && process.env.SMOOTH_RELOAD_VSCODE_SUITE !== run.name) continue;
+    const dataDir = path.join(root, run.name);
+    try {
+      await runTests({
+        extensionDevelopmentPath: REPO,
+        extensionTestsPath: run.tests,
+        launchArgs: [run.workspace, `--user-data-dir=${path.join(dataDir, 'user-data')}`, `--extensions-dir=${path.join(dataDir, 'extensions')}`, '--disable-extensions'],
+        extensionTestsEnv: { SMOOTH_RELOAD_METRICS_FILE: path.join(results, run.name === 'main' ? 'vscode-metrics.json' : `vscode-${run.name}-metrics.json`), SMOOTH_RELOAD_VSCODE_RUN_DIR: path.join(dataDir, 'run') },
+        ...(download ? {} : { vscodeExecutablePath: launcher }),
+      });
+    } catch (err) {
+      process.stderr.write(`test:vscode (${run.name}): ${(err as Error).message}\n`);
       code = 1;
+      const log = path.join(dataDir, 'run', 'code-server.log');
+      if (fs.existsSync(log)) fs.copyFileSync(log, path.join(results, `vscode-${run.name}-code-server.log`));
+      const shot = path.join(dataDir, 'run', 'last-failure.png');
+      if (fs.existsSync(shot)) fs.copyFileSync(shot, path.join(results, `vscode-${run.name}-last-failure.png`));
+    } finally {
+      for (const folder of run.folders) {
+        const leftover = await killLeftoverMaster(folder);
+        if (leftover) {
+          process.stderr.write(`test:vscode (${run.name}): the master of ${folder} (pid ${leftover}) was still running after the suite; killed it\n`);
+          code = 1;
+        }
+      }
     }
-    fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   }
+  fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   return code;
 }
 

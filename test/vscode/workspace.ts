@@ -13,6 +13,28 @@ export function makeWorkspace(root: string): string {
 }
 
 /**
+ * A multi-root workspace file: folders "a" and "b" (copies of examples/hello whose page names the
+ * folder, each with a config file) and "plain" (no config file). Returns the file and the folders.
+ */
+export function makeMultiRootWorkspace(root: string): { file: string; folders: string[] } {
+  const folders: string[] = [];
+  for (const name of ['a', 'b']) {
+    const ws = path.join(root, name);
+    fs.cpSync(path.join(REPO, 'examples', 'hello'), ws, { recursive: true });
+    const app = path.join(ws, 'app.js');
+    fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace('Hello from version ${VERSION}', `Hello from folder ${name}`));
+    fs.writeFileSync(path.join(ws, 'smooth-reload.config.json'), JSON.stringify({ entry: 'app.js', port: 0, workers: 1 }, null, 2) + '\n');
+    folders.push(ws);
+  }
+  const plain = path.join(root, 'plain');
+  fs.mkdirSync(plain, { recursive: true });
+  fs.writeFileSync(path.join(plain, 'notes.txt'), 'no config here\n');
+  const file = path.join(root, 'multi.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'a' }, { path: 'b' }, { path: 'plain' }] }, null, 2) + '\n');
+  return { file, folders };
+}
+
+/**
  * Safety net after a run: the extension starts its master in its own process group, so killing
  * VS Code does not reach it; a suite that failed before its Stop leaves it running. Returns the pid
  * it had to kill, if any.

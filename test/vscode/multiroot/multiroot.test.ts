@@ -1,0 +1,61 @@
+/**
+ * A multi-root workspace in a real VS Code: folders "a" and "b" have a config file, "plain" has
+ * none. Each configured folder gets its own master; a save reloads only its folder's master.
+ */
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SmoothReloadApi } from '../../../extension/extension';
+import { isAlive } from '../../../server/state-file';
+import { get, waitFor } from '../wait';
+
+const EXTENSION_ID = 'smooth-reload.smooth-reload';
+
+describe('Smooth Reload in a multi-root workspace', function () {
+  let api: SmoothReloadApi;
+  const dir: Record<string, string> = {};
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<SmoothReloadApi>(EXTENSION_ID)!.activate();
+    for (const wf of vscode.workspace.workspaceFolders ?? []) dir[wf.name] = wf.uri.fsPath;
+    assert.deepEqual(Object.keys(dir).sort(), ['a', 'b', 'plain']);
+  });
+
+  after(async () => {
+    for (const name of ['a', 'b']) await vscode.commands.executeCommand('smooth-reload.stop', vscode.Uri.file(dir[name]));
+  });
+
+  it('has a session for each folder with a config file, and none for the folder without', () => {
+    assert.equal(api.snapshot(dir.a)?.phase, 'stopped');
+    assert.equal(api.snapshot(dir.b)?.phase, 'stopped');
+    assert.equal(api.snapshot(dir.plain), undefined);
+  });
+
+  it('starts one master per folder, each serving its own folder', async () => {
+    for (const name of ['a', 'b']) await vscode.commands.executeCommand('smooth-reload.start', vscode.Uri.file(dir[name]));
+    const ready = (name: string) => waitFor(`the master of ${name}`, () => (api.snapshot(dir[name])?.phase === 'ready' && api.snapshot(dir[name])?.status ? api.snapshot(dir[name]) : undefined));
+    const [a, b] = [await ready('a'), await ready('b')];
+    assert.notEqual(a.status!.pid, b.status!.pid);
+    assert.notEqual(a.url, b.url);
+    assert.match(await get(a.url!), /Hello from folder a/);
+    assert.match(await get(b.url!), /Hello from folder b/);
+  });
+
+  it("reloads only the saved file's folder", async () => {
+    const bPid = api.snapshot(dir.b)!.status!.pid;
+    const before = { a: api.saveRequests(dir.a), b: api.saveRequests(dir.b) };
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(dir.a, 'app.js')));
+    await vscode.window.showTextDocument(doc);
+    const edit = new vscode.WorkspaceEdit();
+    const at = doc.getText().indexOf('folder a');
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 'folder a'.length)), 'folder a, saved');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await doc.save());
+    await waitFor('folder a to serve the saved code', async () => /folder a, saved/.test(await get(api.snapshot(dir.a)!.url!)));
+    assert.equal(api.saveRequests(dir.a), before.a + 1);
+    assert.equal(api.saveRequests(dir.b), before.b);
+    assert.equal(api.snapshot(dir.b)!.status!.pid, bPid);
+    assert.ok(isAlive(bPid));
+    assert.match(await get(api.snapshot(dir.b)!.url!), /Hello from folder b/);
+  });
+});
