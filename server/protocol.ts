@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 
-/** Bump when a message changes shape incompatibly; the master refuses other versions. */
+/** Bump when a message changes shape incompatibly: a client whose version differs from the master's hello refuses to talk to it (SR_PROTOCOL_MISMATCH). */
 export const PROTOCOL_VERSION = 1;
 
 /** Largest frame either side accepts; larger ones are refused before parsing. */

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { MAX_SERVER_FRAME_BYTES, ServerFrame, decodeFrame, type MasterEvent, type Reply, type Request, type StateFile } from '../protocol';
+import { MAX_SERVER_FRAME_BYTES, PROTOCOL_VERSION, ServerFrame, decodeFrame, type MasterEvent, type Reply, type Request, type StateFile } from '../protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type RequestBody = DistributiveOmit<Request, 'id'>;
@@ -28,10 +28,24 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** Set when the master's hello names another protocol version: every request fails with it. */
+  private mismatch: ControlError | undefined;
 
   private constructor(private readonly ws: WebSocket) {
     super();
     ws.on('message', (data) => {
+      // Checked on the raw frame: another version's hello may not fit this version's schema.
+      const theirs = helloProtocol(data as Buffer);
+      if (theirs !== undefined && theirs !== PROTOCOL_VERSION) {
+        this.mismatch = new ControlError(
+          'SR_PROTOCOL_MISMATCH',
+          `the master speaks control protocol ${theirs} and this Smooth Reload speaks ${PROTOCOL_VERSION}: it was started by another version. Stop it ("smooth-reload stop" from that version, or end its process) and start it again with this one`,
+        );
+        for (const p of this.pending.values()) p.reject(this.mismatch);
+        this.pending.clear();
+        return;
+      }
+      if (this.mismatch) return;
       const decoded = decodeFrame(ServerFrame, data as Buffer, MAX_SERVER_FRAME_BYTES);
       if (!decoded.ok) {
         // A reply we cannot read must still end its request, or the caller would wait forever.
@@ -83,6 +97,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
 
   /** Send a request and wait for its reply's result; rejects with ControlError on an error reply. */
   async request<T = unknown>(body: RequestBody): Promise<T> {
+    if (this.mismatch) throw this.mismatch;
     if (this.closed) throw new ControlError('SR_MASTER_GONE', 'the control channel is closed');
     const id = this.nextId++;
     const reply = await new Promise<Reply>((resolve, reject) => {
@@ -116,6 +131,17 @@ function replyId(data: Buffer): number | undefined {
   try {
     const id = (JSON.parse(data.toString()) as { id?: unknown }).id;
     return typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The protocol version of a hello frame, read without the schema; undefined for other frames. */
+function helloProtocol(data: Buffer): number | undefined {
+  if (data.length > MAX_SERVER_FRAME_BYTES) return undefined;
+  try {
+    const frame = JSON.parse(data.toString()) as { type?: unknown; event?: { kind?: unknown; protocol?: unknown } };
+    return frame.type === 'event' && frame.event?.kind === 'hello' && typeof frame.event.protocol === 'number' ? frame.event.protocol : undefined;
   } catch {
     return undefined;
   }

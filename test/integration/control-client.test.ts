@@ -12,11 +12,15 @@ describe('control client', function () {
   let wss: WebSocketServer;
   let client: ControlClient | undefined;
   const TOKEN = 'x'.repeat(40);
+  /** The protocol the stand-in announces in its hello (undefined: no hello). */
+  let helloProtocol: number | undefined;
 
   beforeEach(async () => {
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((r) => wss.once('listening', () => r()));
+    helloProtocol = undefined;
     wss.on('connection', (ws) => {
+      if (helloProtocol !== undefined) ws.send(JSON.stringify({ type: 'event', event: { kind: 'hello', protocol: helloProtocol, status: { shape: 'of another version' } } }));
       ws.on('message', (data) => {
         const { id, type } = JSON.parse(String(data)) as { id: number; type: string };
         if (type === 'status') ws.send(JSON.stringify({ type: 'reply', id, ok: true, result: { big: 'y'.repeat(200 * 1024) } }));
@@ -47,5 +51,16 @@ describe('control client', function () {
       assert.match(err.message, /cannot read the master's reply: .*ok/);
       return true;
     });
+  });
+
+  it('refuses to talk to a master of another protocol version, saying what to do', async () => {
+    helloProtocol = 999;
+    client = await connect();
+    await assert.rejects(client.request({ type: 'status' }), (err: ControlError) => {
+      assert.equal(err.code, 'SR_PROTOCOL_MISMATCH');
+      assert.match(err.message, /protocol 999 .* speaks 1: .*start it again with this one/);
+      return true;
+    });
+    await assert.rejects(client.request({ type: 'status' }), /protocol 999/);
   });
 });
