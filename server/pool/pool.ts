@@ -288,7 +288,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
     const stats = `${canary.errors} of ${canary.requests} requests failed (${percent(rate)}) vs ${oldErrors} of ${oldRequests} (${percent(oldRate)}) on the old generation`;
     if (!crashed && canary.requests < minRequests) {
-      this.logger.info(`canary worker ${canary.id}: only ${canary.requests} requests in ${windowMs} ms (reload.canary.minRequests ${minRequests}); not enough to judge, rolling out`);
+      // Shown with the reload's steps (CLI, extension), not only in the log: this rollout was not judged.
+      this.progress(reloadId, `canary unjudged: only ${canary.requests} requests in ${windowMs} ms (reload.canary.minRequests ${minRequests}), rolling out without a verdict`);
       return undefined;
     }
     if (!crashed && rate - oldRate <= maxErrorRateIncrease) {

@@ -93,4 +93,16 @@ describe('canary reloads', function () {
     const served = s.workers.reduce((n, w) => n + w.requests, 0);
     assert.ok(served > 0 && served < result.requests, 'the new workers served part of the load');
   });
+
+  it('says so when the canary saw too few requests to judge, and rolls out', async () => {
+    const dir = makeProject({ 'app.js': app(1), 'smooth-reload.config.json': JSON.stringify(config) });
+    const master = await startMaster(dir, ['app.js', '--workers', '2']);
+    await master.waitEvent('reload-done');
+    const since = master.events.length;
+    writeFile(dir, 'app.js', app(2, '/orders'));
+    await master.waitEvent('reload-done', () => true, 30000, since);
+    const steps = master.events.slice(since).flatMap((e) => (e.kind === 'reload-progress' ? [e.step] : []));
+    assert.ok(steps.some((st) => /^canary unjudged: only 0 requests in 1500 ms \(reload.canary.minRequests 20\)/.test(st)), steps.join(' | '));
+    assert.equal((await status(dir)).generation, 2);
+  });
 });
