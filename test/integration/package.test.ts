@@ -1,5 +1,5 @@
 /**
- * The .vsix as users install it: built by `vsce package` from dist/, it holds the four bundles
+ * The two ways Smooth Reload ships. The .vsix as users install it: built by `vsce package` from dist/, it holds the four bundles
  * and the docs and no node_modules, and its CLI runs from an unpacked copy with no
  * node_modules anywhere above it (the master, the doctor and the attach command are bundled).
  */
@@ -35,5 +35,20 @@ describe('packaged extension (.vsix)', function () {
     const master = await startMaster(app, ['app.js', '--no-watch'], {}, cli);
     await master.waitEvent('reload-done');
     assert.match((await get(master.url)).body, /^v7 /);
+  });
+
+  it('npm pack holds the CLI with its bundles, and the unpacked package serves an app through its bin', async () => {
+    const out = makeProject({}, 'npm-pack');
+    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', out], { cwd: REPO, stdio: 'pipe' });
+    const tarball = fs.readdirSync(out).find((f) => f.endsWith('.tgz'))!;
+    execFileSync('tar', ['-xzf', path.join(out, tarball), '-C', out]);
+    const pkg = path.join(out, 'package');
+    for (const f of ['bin/smooth-reload.js', 'dist/cli.js', 'dist/bootstrap.js', 'dist/worker-shim.js', 'README.md']) assert.ok(fs.existsSync(path.join(pkg, f)), `${f} is in the package`);
+    assert.equal(fs.existsSync(path.join(pkg, 'server')), false, 'sources stay out');
+    const bin = path.join(pkg, 'bin', 'smooth-reload.js');
+    const app = makeProject({ 'app.js': versionApp(8) }, 'npm-pack-app');
+    const master = await startMaster(app, ['app.js', '--no-watch'], {}, bin);
+    await master.waitEvent('reload-done');
+    assert.match((await get(master.url)).body, /^v8 /);
   });
 });
