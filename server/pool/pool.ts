@@ -257,6 +257,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   private async observeCanary(reloadId: number, canary: Worker, old: Worker[]): Promise<Finding | undefined> {
     const { share, windowMs, minRequests, maxErrorRateIncrease } = this.config.reload.canary;
     const before = old.map((w) => ({ w, requests: w.requests, errors: w.errors }));
+    // What it logged while booting (warnings, banners) is not what made requests fail.
+    const bootLines = canary.firstErrors.length;
     this.canary = { worker: canary, share, credit: 0 };
     this.progress(reloadId, `canary worker ${canary.id} takes ${Math.round(share * 100)}% of requests for ${windowMs} ms`);
     const crashed = await new Promise<boolean>((resolve) => {
@@ -299,12 +301,13 @@ export class Pool extends EventEmitter<PoolEvents> {
     const paths = new Map<string, number>();
     for (const f of canary.failures) paths.set(`${f.status} ${f.method} ${f.path}`, (paths.get(`${f.status} ${f.method} ${f.path}`) ?? 0) + 1);
     const top = [...paths].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} (${n}×)`);
-    const logged = canary.firstErrors.join('\n');
-    const where = parseBootError(logged);
+    const windowLines = canary.firstErrors.slice(bootLines);
+    const errorLines = windowLines.length ? windowLines : canary.firstErrors;
+    const where = parseBootError(errorLines.join('\n'));
     return {
       code: 'SR_CANARY_FAILED',
       severity: 'error',
-      message: `${crashed ? `canary worker ${canary.id} crashed while observed` : `canary worker ${canary.id} ${stats}`}; rolled back to generation ${this.generation}.${top.length ? ` Failing: ${top.join(', ')}.` : ''}${canary.firstErrors.length ? ` First error logged: ${canary.firstErrors[0].slice(0, 300)}` : ''}`,
+      message: `${crashed ? `canary worker ${canary.id} crashed while observed` : `canary worker ${canary.id} ${stats}`}; rolled back to generation ${this.generation}.${top.length ? ` Failing: ${top.join(', ')}.` : ''}${errorLines.length ? ` First error logged: ${errorLines[0].slice(0, 300)}` : ''}`,
       ...(where?.file ? { file: where.file } : {}),
       ...(where?.line ? { line: where.line } : {}),
       fix: 'fix the failing requests and save again; the old generation keeps serving all traffic meanwhile',
