@@ -16,6 +16,8 @@ export class DiagnosticsView implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('smooth-reload');
   /** Findings already reported in the output channel because they had no place in a file. */
   private readonly unplaced = new Set<string>();
+  /** What was published last: render() runs on every session change (status polls included). */
+  private lastSignature = '';
 
   constructor(
     private readonly docsUri: vscode.Uri,
@@ -25,7 +27,7 @@ export class DiagnosticsView implements vscode.Disposable {
   ) {}
 
   render(sessions: Iterable<MasterSession>): void {
-    const byFile = new Map<string, vscode.Diagnostic[]>();
+    const byFile = new Map<string, DiagnosticData[]>();
     for (const session of sessions) {
       const config = path.join(session.folder, CONFIG_FILE_NAME);
       const configFile = fs.existsSync(config) ? config : undefined;
@@ -40,12 +42,16 @@ export class DiagnosticsView implements vscode.Disposable {
           continue;
         }
         const list = byFile.get(data.file) ?? [];
-        list.push(this.toDiagnostic(data));
+        list.push(data);
         byFile.set(data.file, list);
       }
     }
+    // Unchanged findings are not published again: the Problems panel would redraw for nothing.
+    const signature = JSON.stringify([...byFile]);
+    if (signature === this.lastSignature) return;
+    this.lastSignature = signature;
     this.collection.clear();
-    for (const [file, list] of byFile) this.collection.set(vscode.Uri.file(file), list);
+    for (const [file, list] of byFile) this.collection.set(vscode.Uri.file(file), list.map((d) => this.toDiagnostic(d)));
   }
 
   private toDiagnostic(d: DiagnosticData): vscode.Diagnostic {
