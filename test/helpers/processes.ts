@@ -1,5 +1,6 @@
 /** Process hygiene for tests: find processes that belong to a folder (cwd or argv inside it). */
 import * as fs from 'node:fs';
+import { rssBytes as procRssBytes } from '../../server/runners/proc-info';
 
 export interface ProcInfo {
   pid: number;
@@ -69,12 +70,7 @@ export function fdCount(pid: number): number {
 
 /** Resident set size in bytes (VmRSS from /proc/<pid>/status); -1 when it cannot tell. */
 export function rssBytes(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : -1;
-  } catch {
-    return -1;
-  }
+  return procRssBytes(pid) ?? -1;
 }
 
 /** Direct and indirect children of a process (from /proc/<pid>/stat), alive now. */
