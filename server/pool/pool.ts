@@ -331,12 +331,11 @@ export class Pool extends EventEmitter<PoolEvents> {
    */
   private async restoreGeneration(reloadId: number, oldGeneration: number, newGeneration: number, drains: Promise<unknown>[]): Promise<string> {
     const switchedIn = this.live.filter((w) => w.generation === newGeneration);
-    const snapshot = this.snapshots.current;
-    if (!snapshot || this.spec.command || !this.spec.entry || !readSnapshot(snapshot.dir).has(this.spec.entry)) {
+    const spec = this.snapshots.current && runningSnapshot(this.spec, this.snapshots.current.dir);
+    if (!spec) {
       return `${switchedIn.length} worker${switchedIn.length > 1 ? 's' : ''} of generation ${newGeneration} kept serving beside generation ${oldGeneration}: its code was not kept, so it cannot be restarted as it was`;
     }
     this.progress(reloadId, `restoring ${switchedIn.length} worker${switchedIn.length > 1 ? 's' : ''} of generation ${oldGeneration}`);
-    const spec: WorkerSpec = { ...this.spec, env: { ...this.spec.env, [SNAPSHOT_FROM_ENV]: snapshot.dir } };
     const back = switchedIn.map(() => this.createWorker(oldGeneration, spec));
     const results = await Promise.allSettled(back.map((w) => w.start()));
     const started = back.filter((_, i) => results[i].status === 'fulfilled');
@@ -363,12 +362,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     });
     if (!previous) return cannot('there is no previous generation (rollback works after at least one successful reload)');
     if (this.spec.command) return cannot('command workers do not report the files they load, so their code is not kept');
-    const files = readSnapshot(previous.dir);
-    if (!this.spec.entry || !files.has(this.spec.entry)) {
+    const spec = runningSnapshot(this.spec, previous.dir);
+    if (!spec) {
       return cannot(`generation ${previous.generation}'s code was not kept (${path.basename(this.spec.entry ?? '')} is not a CommonJS file the bootstrap could copy)`);
     }
-    this.progress(reloadId, `rolling back to the code of generation ${previous.generation} (${files.size} files)`);
-    const spec: WorkerSpec = { ...this.spec, env: { ...this.spec.env, [SNAPSHOT_FROM_ENV]: previous.dir } };
+    this.progress(reloadId, `rolling back to the code of generation ${previous.generation} (${readSnapshot(previous.dir).size} files)`);
     return this.rollAll(reloadId, spec, previous);
   }
 
@@ -387,9 +385,8 @@ export class Pool extends EventEmitter<PoolEvents> {
    */
   private replacementSpec(): WorkerSpec {
     const current = this.snapshots.current;
-    const spec = this.liveSpec;
-    if (spec.env[SNAPSHOT_FROM_ENV] || spec.command || !spec.entry || !current || !readSnapshot(current.dir).has(spec.entry)) return spec;
-    return { ...spec, env: { ...spec.env, [SNAPSHOT_FROM_ENV]: current.dir } };
+    if (this.liveSpec.env[SNAPSHOT_FROM_ENV] || !current) return this.liveSpec;
+    return runningSnapshot(this.liveSpec, current.dir) ?? this.liveSpec;
   }
 
   /** Replace one worker (recycling or crash), keeping its generation. */
@@ -531,6 +528,12 @@ export class Pool extends EventEmitter<PoolEvents> {
   private emitEvent(event: MasterEvent): void {
     this.emit('event', event);
   }
+}
+
+/** `spec` set to compile a kept snapshot instead of the disk; undefined when the snapshot cannot run it (command workers, an entry it does not hold). */
+function runningSnapshot(spec: WorkerSpec, dir: string): WorkerSpec | undefined {
+  if (spec.command || !spec.entry || !readSnapshot(dir).has(spec.entry)) return undefined;
+  return { ...spec, env: { ...spec.env, [SNAPSHOT_FROM_ENV]: dir } };
 }
 
 function toFinding(err: unknown): Finding {
