@@ -9,34 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR } from '../state-file';
 
-/** Folder a worker copies what it compiles into. */
-export const SNAPSHOT_DIR_ENV = 'SMOOTH_RELOAD_SNAPSHOT_DIR';
-/** Folder whose copies a rollback's workers compile instead of the disk. */
-export const SNAPSHOT_FROM_ENV = 'SMOOTH_RELOAD_SNAPSHOT_FROM';
-export const SNAPSHOT_INDEX = 'index.jsonl';
+export { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, readSnapshot } from '../runners/snapshot-files';
 
 export function snapshotDir(cwd: string, generation: number): string {
   return path.join(cwd, STATE_DIR, 'snapshots', `gen-${generation}`);
-}
-
-/** The files a snapshot holds: original absolute path → copy. Empty when there is none. */
-export function readSnapshot(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  let text = '';
-  try {
-    text = fs.readFileSync(path.join(dir, SNAPSHOT_INDEX), 'utf8');
-  } catch {
-    return files;
-  }
-  for (const line of text.split('\n')) {
-    try {
-      const { file, copy } = JSON.parse(line) as { file: string; copy: string };
-      if (!files.has(file)) files.set(file, path.join(dir, copy));
-    } catch {
-      // A torn last line: the rest is still usable.
-    }
-  }
-  return files;
 }
 
 /** Remove snapshot folders other than the kept generations'. */

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as http from 'node:http';
 import Module from 'node:module';
+import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, keepInSnapshot, readSnapshot } from './snapshot-files';
 import type { WorkerMessage } from './worker-messages';
 
 const send = (message: WorkerMessage): void => {
@@ -75,39 +76,17 @@ type CompileFn = (content: string, filename: string) => unknown;
 const proto = (Module as unknown as { prototype: { _compile: CompileFn } }).prototype;
 const originalCompile = proto._compile;
 // Rollback: compile the copies an earlier generation kept, not the files on disk.
-const snapshotFrom = process.env.SMOOTH_RELOAD_SNAPSHOT_FROM;
-const snapshotDir = process.env.SMOOTH_RELOAD_SNAPSHOT_DIR;
-const fromSnapshot = new Map<string, string>();
-if (snapshotFrom) {
-  try {
-    for (const line of fs.readFileSync(`${snapshotFrom}/index.jsonl`, 'utf8').split('\n')) {
-      if (!line) continue;
-      const { file, copy } = JSON.parse(line) as { file: string; copy: string };
-      if (!fromSnapshot.has(file)) fromSnapshot.set(file, `${snapshotFrom}/${copy}`);
-    }
-  } catch {
-    // No snapshot: the disk it is.
-  }
-}
-/** Keep what this generation compiles, as compiled, for a later rollback to it. */
-function keepCopy(filename: string, content: string, sha1: string): void {
-  if (!snapshotDir || snapshotFrom) return;
-  try {
-    fs.mkdirSync(snapshotDir, { recursive: true, mode: 0o700 });
-    const copy = `${sha1}.js`;
-    fs.writeFileSync(`${snapshotDir}/${copy}`, content, { mode: 0o600 });
-    fs.appendFileSync(`${snapshotDir}/index.jsonl`, JSON.stringify({ file: filename, copy }) + '\n', { mode: 0o600 });
-  } catch {
-    // Best effort: rollback will say it cannot.
-  }
-}
+const snapshotFrom = process.env[SNAPSHOT_FROM_ENV];
+const snapshotDir = process.env[SNAPSHOT_DIR_ENV];
+const fromSnapshot = snapshotFrom ? readSnapshot(snapshotFrom) : new Map<string, string>();
 proto._compile = function patchedCompile(this: unknown, content: string, filename: string) {
   const copy = fromSnapshot.get(filename);
   if (copy) content = fs.readFileSync(copy, 'utf8');
   if (!filename.includes(`${'/'}node_modules${'/'}`)) {
     const sha1 = crypto.createHash('sha1').update(content).digest('hex');
     loaded.set(filename, sha1);
-    keepCopy(filename, content, sha1);
+    // Keep what this generation compiles, as compiled, for a later rollback to it.
+    if (snapshotDir && !snapshotFrom) keepInSnapshot(snapshotDir, filename, content, sha1);
   }
   return originalCompile.call(this, content, filename);
 };
