@@ -34,8 +34,12 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   private constructor(private readonly ws: WebSocket) {
     super();
     ws.on('message', (data) => {
-      // Checked on the raw frame: another version's hello may not fit this version's schema.
-      const theirs = helloProtocol(data as Buffer);
+      if (this.mismatch) return;
+      const decoded = decodeFrame(ServerFrame, data as Buffer, MAX_SERVER_FRAME_BYTES);
+      // Only a frame that does not decode is looked into raw: another version's hello may not
+      // fit this version's schema, and a reply we cannot read must still end its request.
+      const raw = decoded.ok ? undefined : peekFrame(data as Buffer);
+      const theirs = decoded.ok ? (decoded.value.type === 'event' && decoded.value.event.kind === 'hello' ? decoded.value.event.protocol : undefined) : raw?.helloProtocol;
       if (theirs !== undefined && theirs !== PROTOCOL_VERSION) {
         this.mismatch = new ControlError(
           'SR_PROTOCOL_MISMATCH',
@@ -45,14 +49,10 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
         this.pending.clear();
         return;
       }
-      if (this.mismatch) return;
-      const decoded = decodeFrame(ServerFrame, data as Buffer, MAX_SERVER_FRAME_BYTES);
       if (!decoded.ok) {
-        // A reply we cannot read must still end its request, or the caller would wait forever.
-        const id = replyId(data as Buffer);
-        const p = id === undefined ? undefined : this.pending.get(id);
+        const p = raw?.id === undefined ? undefined : this.pending.get(raw.id);
         if (p) {
-          this.pending.delete(id!);
+          this.pending.delete(raw!.id!);
           p.reject(new ControlError(decoded.code, `cannot read the master's reply: ${decoded.message} (is the CLI the same version as the master?)`));
         }
         return;
@@ -126,22 +126,15 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   }
 }
 
-/** The `id` of a reply frame that did not decode, when it has one. */
-function replyId(data: Buffer): number | undefined {
-  try {
-    const id = (JSON.parse(data.toString()) as { id?: unknown }).id;
-    return typeof id === 'number' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The protocol version of a hello frame, read without the schema; undefined for other frames. */
-function helloProtocol(data: Buffer): number | undefined {
+/** What can be read from a frame that did not decode: a reply's `id`, a hello's protocol version. */
+function peekFrame(data: Buffer): { id?: number; helloProtocol?: number } | undefined {
   if (data.length > MAX_SERVER_FRAME_BYTES) return undefined;
   try {
-    const frame = JSON.parse(data.toString()) as { type?: unknown; event?: { kind?: unknown; protocol?: unknown } };
-    return frame.type === 'event' && frame.event?.kind === 'hello' && typeof frame.event.protocol === 'number' ? frame.event.protocol : undefined;
+    const frame = JSON.parse(data.toString()) as { type?: unknown; id?: unknown; event?: { kind?: unknown; protocol?: unknown } };
+    return {
+      ...(typeof frame.id === 'number' ? { id: frame.id } : {}),
+      ...(frame.type === 'event' && frame.event?.kind === 'hello' && typeof frame.event.protocol === 'number' ? { helloProtocol: frame.event.protocol } : {}),
+    };
   } catch {
     return undefined;
   }
