@@ -155,6 +155,7 @@ export class Master extends EventEmitter<MasterEvents> {
           ignore: config.watch.ignore,
           staticDirs: resolveStaticDirs(config.cwd, config.watch.static),
           restartOn: config.restartOn,
+          configFile: path.resolve(config.cwd, config.configFile ?? CONFIG_FILE_NAME),
           debounceMs: config.watch.debounceMs,
           usePolling: config.watch.usePolling,
         },
@@ -231,11 +232,7 @@ export class Master extends EventEmitter<MasterEvents> {
   private onChanges(batch: ChangeBatch): void {
     const rel = (files: string[]) => files.map((f) => path.relative(this.config.cwd, f));
     // The options are read once, at start: a changed config file is a note, not a code reload.
-    const configFile = path.resolve(this.config.cwd, this.config.configFile ?? CONFIG_FILE_NAME);
-    if ([...batch.code, ...batch.restart].some((f) => path.resolve(this.config.cwd, f) === configFile)) {
-      batch = { ...batch, code: batch.code.filter((f) => path.resolve(this.config.cwd, f) !== configFile), restart: batch.restart.filter((f) => path.resolve(this.config.cwd, f) !== configFile) };
-      this.setFindings('config', [configChangedFinding(configFile)]);
-    }
+    if (batch.config.length) this.setFindings('config', [configChangedFinding(batch.config[0])]);
     if (batch.restart.length) void this.reload('restart', `changed ${rel(batch.restart).join(', ')}`, []);
     else if (batch.code.length) void this.reload('reload', `changed ${summarizeFiles(rel(batch.code))}`, []);
     else if (batch.css.length || batch.asset.length) {

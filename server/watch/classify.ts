@@ -1,11 +1,12 @@
 /**
  * What a changed file asks for (pure): nothing (ignored), a browser-only update (CSS, images and
- * other static files), a rolling reload of the workers, or a full restart.
+ * other static files), a rolling reload of the workers, a full restart, or, for the master's own
+ * config file, a note that it takes a restart of the master.
  */
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 
-export type ChangeKind = 'ignored' | 'css' | 'asset' | 'code' | 'restart';
+export type ChangeKind = 'ignored' | 'css' | 'asset' | 'code' | 'restart' | 'config';
 
 /** Never worth a reload: version control, dependencies, our own state, editor droppings. */
 export const DEFAULT_IGNORES = [
@@ -32,6 +33,8 @@ export interface ClassifyOptions {
   /** Folders (relative to cwd) whose files only the browser needs. */
   staticDirs: string[];
   restartOn: string[];
+  /** The master's config file (absolute): read once at start, so its change reloads nothing. */
+  configFile?: string;
 }
 
 export type Classifier = (file: string) => ChangeKind;
@@ -45,6 +48,7 @@ export function createClassifier(options: ClassifyOptions): Classifier {
     const abs = path.resolve(options.cwd, file);
     const rel = path.relative(options.cwd, abs).split(path.sep).join('/');
     if (ignored(rel) || ignored(abs) || ignored(rel + '/')) return 'ignored';
+    if (options.configFile && abs === options.configFile) return 'config';
     if (restart(rel)) return 'restart';
     if (staticDirs.some((d) => abs.startsWith(d))) return /\.css$/i.test(abs) ? 'css' : 'asset';
     return 'code';
@@ -56,8 +60,9 @@ export interface ChangeBatch {
   css: string[];
   asset: string[];
   restart: string[];
+  config: string[];
 }
 
 export function emptyBatch(): ChangeBatch {
-  return { code: [], css: [], asset: [], restart: [] };
+  return { code: [], css: [], asset: [], restart: [], config: [] };
 }
