@@ -203,8 +203,8 @@ export class Front {
       // Not when the client is gone: that destroy() is the error, and a retry would never finish.
       // Likewise a refused connection (nothing was sent): the worker just died, its exit not yet seen.
       if (!isRetry && !hasBody && !clientGone && (proxyReq.reusedSocket || err.code === 'ECONNREFUSED') && RETRYABLE.has(err.code ?? '')) {
-        // Prefer another ready worker: this one may be dead while still listed as live.
-        const next = this.pool.live.find((w) => w !== worker && w.state === 'ready') ?? this.pool.pick() ?? worker;
+        // Another ready worker: this one may be dead while still listed as live.
+        const next = this.pool.pick(worker) ?? worker;
         if (next !== worker) {
           worker.requestFinished(false);
           next.requestStarted();

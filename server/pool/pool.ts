@@ -83,10 +83,10 @@ export class Pool extends EventEmitter<PoolEvents> {
     });
   }
 
-  /** The least busy live worker, or undefined when none is ready. */
-  pick(): Worker | undefined {
+  /** The least busy ready worker (the canary takes its share), other than `avoid`; undefined when none. */
+  pick(avoid?: Worker): Worker | undefined {
     const canary = this.canary;
-    if (canary && canary.worker.state === 'ready') {
+    if (canary && canary.worker.state === 'ready' && canary.worker !== avoid) {
       // Deterministic share: every 1/share-th request goes to the canary.
       canary.credit += canary.share;
       if (canary.credit >= 1) {
@@ -96,7 +96,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     let best: Worker | undefined;
     for (const w of this.live) {
-      if (w.state !== 'ready') continue;
+      if (w.state !== 'ready' || w === avoid) continue;
       if (!best || w.inFlight < best.inFlight) best = w;
     }
     return best;
