@@ -160,6 +160,17 @@ export function readConfigFile(file: string): ConfigInput {
   }
 }
 
+/** What is wrong with a config file on its own (syntax, keys, values), or undefined when it would load. */
+export function configFileError(file: string): ConfigError | undefined {
+  try {
+    const parsed = ConfigSchema.safeParse(readConfigFile(file));
+    return parsed.success ? undefined : explain(parsed.error, file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+}
+
 export interface ResolveOptions {
   cwd: string;
   /** Explicit config file (from --config); otherwise `smooth-reload.config.json` in cwd if present. */

@@ -6,7 +6,7 @@
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
-import { CONFIG_FILE_NAME, ConfigError, ConfigSchema, isLoopback, readConfigFile, type ResolvedConfig } from './config';
+import { CONFIG_FILE_NAME, configFileError, isLoopback, type ResolvedConfig } from './config';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
@@ -14,7 +14,7 @@ import { LiveReload, resolveStaticDirs } from './front/live-reload';
 import type { Logger } from './logger';
 import { Pool } from './pool/pool';
 import type { ReloadKind } from './pool/reload-queue';
-import { PROTOCOL_VERSION, describeZodError, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
+import { PROTOCOL_VERSION, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
 import { isAlive, readStateFile, removeStateFile, writeStateFile, StateFileError } from './state-file';
 import { describePortHolder } from './port-holder';
 import type { ChangeBatch } from './watch/classify';
@@ -303,13 +303,8 @@ export { isAlive };
 
 /** SR_CONFIG_CHANGED: the file changed under a running master; says whether the new one is even valid. */
 function configChangedFinding(file: string): Finding {
-  let invalid = '';
-  try {
-    const parsed = ConfigSchema.safeParse(readConfigFile(file));
-    if (!parsed.success) invalid = ` As it is, it would not load: ${describeZodError(parsed.error)}`;
-  } catch (err) {
-    if (err instanceof ConfigError) invalid = ` As it is, it would not load: ${err.message}`;
-  }
+  const error = configFileError(file);
+  const invalid = error ? ` As it is, it would not load: ${error.message}` : '';
   return {
     code: 'SR_CONFIG_CHANGED',
     severity: 'warning',
