@@ -14,6 +14,7 @@ import { Logger } from '../../server/logger';
 import { ProjectWatcher } from '../../server/watch/watcher';
 import type { MasterStatus, ReloadResult } from '../../server/protocol';
 import { readStateFile } from '../../server/state-file';
+import { get } from '../helpers/http';
 import { CLI, startMaster, type RunningMaster } from '../helpers/master';
 import { isAlive, processesUnder, waitFor, waitNoProcessesUnder } from '../helpers/processes';
 import { TEST_ROOT, makeProject, writeFile } from '../helpers/project';
@@ -36,19 +37,6 @@ process.on('SIGTERM', () => undefined);
 setInterval(() => undefined, 1000);
 `;
 
-function get(url: string, agent: http.Agent | false = false): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, timeout: 60_000 }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
 async function control(dir: string): Promise<ControlClient> {
   const state = await waitFor('the state file', () => {
     const s = readStateFile(dir);
@@ -69,7 +57,7 @@ function background(url: string, n: number): { stop(): Promise<string[]> } {
   const loops = Array.from({ length: n }, async () => {
     while (!stopped) {
       try {
-        outcomes.push(String((await get(url, agent)).status));
+        outcomes.push(String((await get(url, { agent })).status));
       } catch (err) {
         outcomes.push((err as NodeJS.ErrnoException).code ?? 'error');
       }
@@ -154,7 +142,7 @@ describe('faults', function () {
     const pids = (await status(client)).workers.map((w) => w.pid!);
     // 20 requests that each take 800 ms, on keep-alive sockets, all in flight when SIGTERM arrives.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
-    const inFlight = Array.from({ length: 20 }, () => get(`${master.url}?ms=800`, agent));
+    const inFlight = Array.from({ length: 20 }, () => get(`${master.url}?ms=800`, { agent }));
     await waitFor('20 requests in flight', async () => (await status(client!)).workers.reduce((n, w) => n + w.inFlight, 0) === 20);
     master.proc.kill('SIGTERM');
     const answers = await Promise.all(inFlight);
