@@ -1,12 +1,14 @@
 /** Start the real CLI (dist/cli.js) as a child process and follow its JSON event stream. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { promisify } from 'node:util';
 import type { MasterEvent } from '../../server/protocol';
 import { isAlive, waitFor } from './processes';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
+const execFileAsync = promisify(execFile);
 
 export interface RunningMaster {
   proc: ChildProcess;
@@ -73,3 +75,14 @@ export async function stopAllMasters(): Promise<void> {
 }
 
 export { isAlive };
+
+/** Run the CLI (`dist/cli.js <args>`) in `cwd` to its end: exit code and output, never throws on a non-zero exit. */
+export async function runCli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}

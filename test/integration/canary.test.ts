@@ -1,13 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { MasterStatus } from '../../server/protocol';
 import { runLoad } from '../helpers/load';
-import { CLI, startMaster } from '../helpers/master';
+import { runCli, startMaster } from '../helpers/master';
 import { makeProject, writeFile } from '../helpers/project';
 import { waitFor } from '../helpers/processes';
 
-const run = promisify(execFile);
 
 function app(version: number, brokenPath?: string): string {
   // A line on stderr at boot, as many apps print: not the error a failing canary should report.
@@ -31,7 +28,7 @@ const config = {
 };
 
 async function status(cwd: string): Promise<MasterStatus> {
-  const { stdout } = await run(process.execPath, [CLI, 'status', '--json'], { cwd });
+  const { stdout } = await runCli(cwd, 'status', '--json');
   return JSON.parse(stdout);
 }
 

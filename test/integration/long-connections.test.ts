@@ -4,18 +4,15 @@
  * EventSource-like client reconnects and gets the new code.
  */
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import * as http from 'node:http';
-import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import type { MasterStatus } from '../../server/protocol';
-import { CLI, startMaster, type RunningMaster } from '../helpers/master';
+import { runCli, startMaster, type RunningMaster } from '../helpers/master';
 import { waitFor } from '../helpers/processes';
 import { makeProject, writeFile } from '../helpers/project';
 
 const WS_MODULE = require.resolve('ws');
 
-const run = promisify(execFile);
 
 /** A Node app with a `ws` server that streams frames (some large, so closes land mid-stream) and an SSE endpoint. */
 function longApp(version: number): string {
@@ -171,7 +168,7 @@ describe('long connections across reloads', function () {
     try {
       await waitFor('every client to get v1', () => clients.every((c) => c.versions.has('v1')), 15000);
       // Each open stream is one request in the worker's metrics, and holds it while open.
-      const { stdout } = await run(process.execPath, [CLI, 'status', '--json'], { cwd: dir });
+      const { stdout } = await runCli(dir, 'status', '--json');
       const [w] = (JSON.parse(stdout) as MasterStatus).workers;
       assert.deepEqual({ requests: w.requests, inFlight: w.inFlight }, { requests: 4, inFlight: 4 });
       for (const v of [2, 3, 4]) {

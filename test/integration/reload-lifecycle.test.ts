@@ -1,24 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { get } from '../helpers/http';
-import { CLI, startMaster } from '../helpers/master';
+import { runCli, startMaster } from '../helpers/master';
 import { makeProject, versionApp, writeFile } from '../helpers/project';
 import { isAlive, waitFor } from '../helpers/processes';
-
-const run = promisify(execFile);
-
-async function cli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('reload lifecycle', function () {
   this.timeout(60_000);
@@ -28,7 +14,7 @@ describe('reload lifecycle', function () {
     const master = await startMaster(dir, ['app.js', '--no-watch']);
     await master.waitEvent('reload-done');
     writeFile(dir, 'app.js', versionApp(2).replace("const VERSION", 'const = VERSION'));
-    const broken = await cli(dir, 'reload', '--json');
+    const broken = await runCli(dir, 'reload', '--json');
     assert.equal(broken.code, 1, 'reload exits 1 when rolled back');
     const result = JSON.parse(broken.stdout);
     assert.equal(result.ok, false);
@@ -38,7 +24,7 @@ describe('reload lifecycle', function () {
     assert.match(result.finding.message, /SyntaxError/);
     assert.match((await get(master.url)).body, /^v1 /, 'the old worker still serves');
     writeFile(dir, 'app.js', versionApp(3));
-    const fixed = await cli(dir, 'reload', '--json');
+    const fixed = await runCli(dir, 'reload', '--json');
     assert.equal(fixed.code, 0);
     assert.equal(JSON.parse(fixed.stdout).ok, true);
     assert.match((await get(master.url)).body, /^v3 /);
@@ -90,8 +76,8 @@ if (process.env.SMOOTH_RELOAD_WORKER_ID === '1') setTimeout(() => process.exit(3
     const master = await startMaster(dir, ['app.js', '--no-watch']);
     await master.waitEvent('reload-done');
     writeFile(dir, 'app.js', versionApp(2).replace('const VERSION', 'const const VERSION'));
-    assert.equal((await cli(dir, 'reload')).code, 1);
-    const [worker] = JSON.parse((await cli(dir, 'status', '--json')).stdout).workers;
+    assert.equal((await runCli(dir, 'reload')).code, 1);
+    const [worker] = JSON.parse((await runCli(dir, 'status', '--json')).stdout).workers;
     process.kill(worker.pid, 'SIGKILL');
     await master.waitEvent('worker', (e) => e.event === 'ready' && e.id !== worker.id);
     assert.match((await get(master.url)).body, /^v1 /);
@@ -107,7 +93,7 @@ setTimeout(() => { global.warm = true; process.send('ready'); }, 300);
     await master.waitEvent('reload-done');
     for (let i = 0; i < 3; i++) {
       assert.equal((await get(master.url)).body, 'warm');
-      await cli(dir, 'reload');
+      await runCli(dir, 'reload');
     }
   });
 
@@ -123,14 +109,14 @@ http.createServer((req, res) => {
     const master = await startMaster(dir, ['app.js', '--no-watch']);
     await master.waitEvent('reload-done');
     writeFile(dir, 'app.js', app(2, 500));
-    const failed = await cli(dir, 'reload', '--json');
+    const failed = await runCli(dir, 'reload', '--json');
     assert.equal(failed.code, 1);
     const finding = JSON.parse(failed.stdout).finding;
     assert.equal(finding.code, 'SR_BOOT_HEALTH');
     assert.match(finding.message, /\/health did not answer below 500 .*it answered 500/);
     assert.equal((await get(master.url)).body, 'v1');
     writeFile(dir, 'app.js', app(3, 200));
-    assert.equal((await cli(dir, 'reload')).code, 0);
+    assert.equal((await runCli(dir, 'reload')).code, 0);
     assert.equal((await get(master.url)).body, 'v3');
   });
 
@@ -144,10 +130,10 @@ http.createServer((req, res) => res.end('v${v}')).listen(3000);
     const master = await startMaster(dir, ['app.js', '--no-watch']);
     await master.waitEvent('reload-done');
     writeFile(dir, 'app.js', app(2));
-    const failed = await cli(dir, 'reload', '--json');
+    const failed = await runCli(dir, 'reload', '--json');
     assert.equal(failed.code, 1);
     assert.match(JSON.parse(failed.stdout).finding.message, /the second batch fails/);
-    const status = JSON.parse((await cli(dir, 'status', '--json')).stdout);
+    const status = JSON.parse((await runCli(dir, 'status', '--json')).stdout);
     const live = status.workers.filter((w: { state: string }) => w.state === 'ready');
     assert.equal(live.length, 2);
     assert.deepEqual(live.map((w: { generation: number }) => w.generation), [1, 1], 'every serving worker is generation 1');
@@ -170,19 +156,19 @@ http.createServer((req, res) => res.end('v${v}')).listen(3000);
 
   it('reports status, and "reload" exits 2 when no master runs', async () => {
     const dir = makeProject({ 'app.js': versionApp(1) });
-    assert.equal((await cli(dir, 'reload')).code, 2);
+    assert.equal((await runCli(dir, 'reload')).code, 2);
     const master = await startMaster(dir, ['app.js', '--workers', '2', '--no-watch']);
     await master.waitEvent('reload-done');
-    const status = JSON.parse((await cli(dir, 'status', '--json')).stdout);
+    const status = JSON.parse((await runCli(dir, 'status', '--json')).stdout);
     assert.equal(status.state, 'ready');
     assert.equal(status.workers.length, 2);
     assert.equal(status.workers.every((w: { state: string }) => w.state === 'ready'), true);
     // Each worker's memory, read from /proc: a Node process holds at least a few MB.
     for (const w of status.workers as { rssBytes?: number }[]) assert.ok((w.rssBytes ?? 0) > 4 * 1024 * 1024, `worker RSS ${w.rssBytes}`);
-    const table = (await cli(dir, 'status')).stdout;
+    const table = (await runCli(dir, 'status')).stdout;
     assert.match(table, /RSS MB/);
     assert.match(table.split('\n').find((l) => l.startsWith(String(status.workers[0].id) + ' '))!, / \d+\.\d /, 'the RSS column holds a number');
-    const stop = await cli(dir, 'stop');
+    const stop = await runCli(dir, 'stop');
     assert.equal(stop.code, 0);
     await waitFor('the master to exit', () => master.proc.exitCode !== null);
     assert.equal(master.proc.exitCode, 0);
