@@ -13,13 +13,19 @@ import { startMaster, type RunningMaster } from '../helpers/master';
 import { makeProject, versionApp } from '../helpers/project';
 import { waitFor } from '../helpers/processes';
 
-type Outcome = { opened: true; ws: WebSocket } | { opened: false; status: number; body: string };
+type Outcome = { opened: true; ws: WebSocket; got: unknown[] } | { opened: false; status: number; body: string };
 
-/** Open a raw WebSocket to the control port with exactly these headers. */
+/**
+ * Open a raw WebSocket to the control port with exactly these headers. Messages are collected
+ * from the start: the master's hello can arrive in the same TCP segment as the 101 response, and
+ * ws parses it before an `await` on 'open' resumes, so a listener attached afterwards misses it.
+ */
 function connectRaw(state: StateFile, headers: Record<string, string>, options: WebSocket.ClientOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${state.control.port}/`, { headers, perMessageDeflate: false, handshakeTimeout: 5000, ...options });
-    ws.once('open', () => resolve({ opened: true, ws }));
+    const got: unknown[] = [];
+    ws.on('message', (data) => got.push(JSON.parse(String(data))));
+    ws.once('open', () => resolve({ opened: true, ws, got }));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c) => (body += c));
@@ -28,13 +34,6 @@ function connectRaw(state: StateFile, headers: Record<string, string>, options: 
     });
     ws.once('error', reject);
   });
-}
-
-/** Messages received on a raw socket, parsed. */
-function collect(ws: WebSocket): unknown[] {
-  const got: unknown[] = [];
-  ws.on('message', (data) => got.push(JSON.parse(String(data))));
-  return got;
 }
 
 /** Wait for `n` replies among the collected messages. */
@@ -102,7 +101,7 @@ describe('control channel: refusals and bad input', function () {
   it('accepts the token from the state file (sanity check of the harness)', async () => {
     const out = await connectRaw(state, { Authorization: auth(), Host: `localhost:${state.control.port}` });
     assert.ok(out.opened);
-    const got = collect(out.ws);
+    const got = out.got;
     await waitFor('hello', () => got.length > 0);
     assert.deepEqual((got[0] as { event: { kind: string } }).event.kind, 'hello');
     out.ws.close();
@@ -143,7 +142,7 @@ describe('control channel: refusals and bad input', function () {
   it('answers malformed JSON with SR_BAD_JSON and keeps the connection', async () => {
     const out = await connectRaw(state, { Authorization: auth(), Host: host() });
     assert.ok(out.opened);
-    const got = collect(out.ws);
+    const got = out.got;
     for (const text of ['{', 'not json', '', '{"id":1,"type":"status"']) out.ws.send(text);
     const replies = await errorReplies(got, 4);
     for (const r of replies) {
@@ -162,7 +161,7 @@ describe('control channel: refusals and bad input', function () {
   it('answers valid JSON of the wrong shape with SR_BAD_MESSAGE naming the field', async () => {
     const out = await connectRaw(state, { Authorization: auth(), Host: host() });
     assert.ok(out.opened);
-    const got = collect(out.ws);
+    const got = out.got;
     const cases: [unknown, RegExp][] = [
       [{ id: 1, type: 'nuke' }, /type/],
       [{ id: 2, type: 'reload', reason: 42 }, /reason/],
@@ -191,7 +190,7 @@ describe('control channel: refusals and bad input', function () {
   it('answers a binary frame with SR_BAD_MESSAGE', async () => {
     const out = await connectRaw(state, { Authorization: auth(), Host: host() });
     assert.ok(out.opened);
-    const got = collect(out.ws);
+    const got = out.got;
     out.ws.send(Buffer.from(JSON.stringify({ id: 1, type: 'status' })), { binary: true });
     const reply = await waitFor('reply', () => got.find((m) => (m as { type: string }).type === 'reply') as ErrorReply | undefined);
     assert.equal(reply.ok, false);
@@ -211,7 +210,7 @@ describe('control channel: refusals and bad input', function () {
     // A frame of exactly the limit is read and answered (unknown fields are ignored, as the protocol allows).
     const again = await connectRaw(state, { Authorization: auth(), Host: host() });
     assert.ok(again.opened);
-    const got = collect(again.ws);
+    const got = again.got;
     const padding = MAX_FRAME_BYTES - JSON.stringify({ id: 9, type: 'status', pad: '' }).length;
     again.ws.send(JSON.stringify({ id: 9, type: 'status', pad: 'y'.repeat(padding) }));
     const reply = await waitFor('reply', () => got.find((m) => (m as { type: string }).type === 'reply') as { id: number; ok: boolean } | undefined);
