@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { ControlClient } from '../server/control/client';
-import type { ReloadResult } from '../server/protocol';
+import type { MasterStatus, ReloadResult } from '../server/protocol';
 import { readStateFile } from '../server/state-file';
 import { MASTER_NODE_FLAGS } from '../server/node-flags';
 import { descendantsOf, fdCount, processesUnder, rssBytes, waitFor, waitNoProcessesUnder } from '../test/helpers/processes';
@@ -44,6 +44,8 @@ export interface SoakResult {
   rssSamples: [number, number][];
   /** Worker processes alive at the end (should equal `workers`). */
   workersAtEnd: number;
+  /** Warm standbys parked at the end (at most one per worker). */
+  standbysAtEnd: number;
   leftoverProcesses: string[];
   masterExitCode: number | null;
   durationMs: number;
@@ -166,8 +168,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await new Promise((r) => setTimeout(r, 1000));
     const fdAfter = fdCount(pid);
     const rssAfterBytes = rssBytes(pid);
-    // Children of the master that run the app (excluding shells the master itself does not start).
-    const workersAtEnd = descendantsOf(pid).length;
+    // Children of the master that run the app, apart from the warm standbys booted for the next reload.
+    const standbyPids = (await client.request<MasterStatus>({ type: 'status' })).standby?.pids ?? [];
+    const workersAtEnd = descendantsOf(pid).filter((p) => !standbyPids.includes(p)).length;
+    const standbysAtEnd = standbyPids.length;
     stopLoad = true;
     await Promise.all(loops);
     agent.destroy();
@@ -189,6 +193,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       rssAfterBytes,
       rssSamples,
       workersAtEnd,
+      standbysAtEnd,
       leftoverProcesses: left.map((p) => `${p.pid} ${p.cmdline}`),
       masterExitCode,
       durationMs: Date.now() - started,
@@ -221,6 +226,7 @@ export function soakViolations(r: SoakResult, workers: number, fdSlack = 8, rssL
   if (r.fdAfter - r.fdBefore > fdSlack) out.push(`master fds grew from ${r.fdBefore} to ${r.fdAfter}`);
   if (r.rssAfterBytes - r.rssBeforeBytes >= rssLimitBytes) out.push(`master RSS grew by ${mb(r.rssAfterBytes - r.rssBeforeBytes)} MB`);
   if (r.workersAtEnd !== workers) out.push(`${r.workersAtEnd} worker processes at the end, expected ${workers}`);
+  if (r.standbysAtEnd > workers) out.push(`${r.standbysAtEnd} standby processes at the end, expected at most ${workers}`);
   if (r.leftoverProcesses.length) out.push(`processes left: ${r.leftoverProcesses.join('; ')}`);
   if (r.masterExitCode !== 0) out.push(`master exited with ${r.masterExitCode} on SIGTERM`);
   return out;
@@ -260,7 +266,7 @@ async function cli(): Promise<void> {
       `master fds           ${r.fdBefore} → ${r.fdAfter}`,
       `master RSS           ${mb(r.rssBeforeBytes)} MB → ${mb(r.rssAfterBytes)} MB (${r.rssAfterBytes >= r.rssBeforeBytes ? '+' : ''}${mb(r.rssAfterBytes - r.rssBeforeBytes)} MB)`,
       `master RSS samples   ${r.rssSamples.map(([i, b]) => `${i}:${mb(b)}`).join(' ')}`,
-      `workers at the end   ${r.workersAtEnd}`,
+      `workers at the end   ${r.workersAtEnd} (and ${r.standbysAtEnd} standbys)`,
       `leftover processes   ${r.leftoverProcesses.length}`,
       `master exit (TERM)   ${r.masterExitCode}`,
       `duration             ${(r.durationMs / 1000).toFixed(1)} s`,

@@ -24,6 +24,8 @@ const Reload = z
     strategy: z.enum(['rolling', 'canary']).default('rolling'),
     /** How many new workers start at once; 0 = the whole generation, switched in one step. */
     batchSize: z.number().int().nonnegative().default(0),
+    /** Keep one booted Node process per worker waiting for the next reload (Node runner only). */
+    standby: z.boolean().default(true),
     /** Longest wait for in-flight requests on an old worker (Swoole `max_wait_time`). */
     drainTimeoutMs: ms(10_000),
     /** After SIGTERM, how long before SIGKILL. */

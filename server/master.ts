@@ -77,6 +77,7 @@ export class Master extends EventEmitter<MasterEvents> {
         nodeArgs: config.nodeArgs,
         bootstrapPath: path.join(options.distDir, 'bootstrap.js'),
         shimPath: path.join(options.distDir, 'worker-shim.js'),
+        standbyPath: path.join(options.distDir, 'standby.js'),
         readiness: config.readiness,
         publicPort: config.port,
       },
@@ -180,6 +181,7 @@ export class Master extends EventEmitter<MasterEvents> {
       findings: [...this.findings.values()].flat(),
       cwd: this.config.cwd,
       version: VERSION,
+      standby: this.pool.standbyInfo(),
     };
   }
 

@@ -69,6 +69,8 @@ export const MasterStatus = z.object({
   findings: z.array(Finding),
   cwd: z.string(),
   version: z.string(),
+  /** Warm standbys: Node processes booted for the next reload, or why there are none. */
+  standby: z.object({ pids: z.array(z.number().int()), off: z.string().optional() }).optional(),
 });
 export type MasterStatus = z.infer<typeof MasterStatus>;
 

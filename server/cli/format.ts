@@ -68,6 +68,10 @@ export function formatStatus(s: MasterStatus, cwd: string): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) lines.push(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  if (s.standby) {
+    const { pids, off } = s.standby;
+    lines.push(off ? `standby: off (${off})` : `standby: ${pids.length} Node process${pids.length === 1 ? '' : 'es'} booted for the next reload${pids.length ? ` (pid ${pids.join(', ')})` : ''}`);
+  }
   if (s.findings.length) {
     lines.push('', 'findings:');
     for (const f of s.findings) lines.push(formatFinding(f, cwd));

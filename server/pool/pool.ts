@@ -14,7 +14,11 @@ import { Backoff, CrashLoopGuard, recycleThreshold } from './restart-policy';
 import { parseBootError } from '../runners/boot-error';
 import { rssBytes, treeRssBytes } from '../runners/proc-info';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, pruneSnapshots, readSnapshot, snapshotDir } from './snapshot';
-import { Worker, WorkerBootError, type WorkerSpec } from './worker';
+import { standbyBlocker } from '../runners/standby-policy';
+import { WarmProcess, Worker, WorkerBootError, type WorkerSpec } from './worker';
+
+/** After a reload (or a replacement), wait this long before booting standbys: the new workers' first requests go first. */
+const STANDBY_REFILL_DELAY_MS = 200;
 
 export interface PoolEvents {
   event: [event: MasterEvent];
@@ -49,6 +53,11 @@ export class Pool extends EventEmitter<PoolEvents> {
   private canary: { worker: Worker; share: number; credit: number } | undefined;
   /** Snapshots of the live and the previous generation's code, for rollback. */
   private snapshots: { current?: { generation: number; dir: string }; previous?: { generation: number; dir: string } } = {};
+  /** Warm standbys: Node processes booted ahead of the next reload (one per worker). */
+  private standbys: WarmProcess[] = [];
+  /** Why standbys are not used (config, command workers, preloads), or undefined when they are. */
+  private standbyOff: string | undefined;
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -57,6 +66,12 @@ export class Pool extends EventEmitter<PoolEvents> {
   ) {
     super();
     this.liveSpec = spec;
+    this.standbyOff = !config.reload.standby
+      ? 'reload.standby is false'
+      : spec.command
+        ? 'command workers start their own program'
+        : standbyBlocker(spec.nodeArgs, spec.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '');
+    if (this.standbyOff && config.reload.standby) logger.debug(`warm standbys are off: ${this.standbyOff}`);
     this.backoff = new Backoff(config.restart.backoffInitialMs, config.restart.backoffMaxMs);
     this.crashGuard = new CrashLoopGuard(config.restart.crashLoopLimit, config.restart.crashLoopWindowMs);
   }
@@ -148,10 +163,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.closing = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    clearTimeout(this.refillTimer);
     for (const wake of this.readyWaiters) wake();
     const all = [...this.live, ...this.retiring];
     this.live = [];
-    await Promise.allSettled(all.map((w) => this.retire(w)));
+    await Promise.allSettled([...all.map((w) => this.retire(w)), this.dropStandbys()]);
   }
 
   // ---------------------------------------------------------------------------
@@ -162,6 +178,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     const reason = batch.reasons.join(', ');
     this.emitEvent({ kind: 'reload-start', id, reason, ...(batch.files.length ? { files: batch.files } : {}) });
     let result: ReloadResult;
+    // A full restart is for changes a booted process may hold (restartOn files): fresh processes only.
+    if (batch.kind === 'restart') await this.dropStandbys();
     try {
       const finding = batch.kind === 'restart' ? await this.restartAll(id) : batch.kind === 'rollback' ? await this.rollback(id) : await this.rollAll(id);
       result = { id, ok: !finding, durationMs: Date.now() - started, generation: this.generation, ...(finding ? { finding } : {}) };
@@ -180,7 +198,10 @@ export class Pool extends EventEmitter<PoolEvents> {
     for (const waiter of batch.waiters) waiter(result);
     const next = this.closing ? undefined : this.queue.finish();
     if (next) void this.run(next);
-    else this.wakeWaiters();
+    else {
+      this.wakeWaiters();
+      this.refillStandbysSoon();
+    }
   }
 
   /** Rolling reload: new generation beside the old, switch when ready, drain the old. */
@@ -196,7 +217,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.progress(reloadId, `starting a canary worker of generation ${generation}`);
       const canary = this.createWorker(generation, spec);
       try {
-        await canary.start();
+        await this.startWorker(canary);
       } catch (err) {
         return toFinding(err);
       }
@@ -218,7 +239,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       const count = Math.min(batchSize, target - switched);
       this.progress(reloadId, `starting ${count} worker${count > 1 ? 's' : ''} of generation ${generation}`);
       const fresh = Array.from({ length: count }, () => this.createWorker(generation, spec));
-      const results = await Promise.allSettled(fresh.map((w) => w.start()));
+      const results = await Promise.allSettled(fresh.map((w) => this.startWorker(w)));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure || this.closing) {
         await Promise.allSettled(fresh.map((w) => w.stop(0)));
@@ -337,7 +358,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     this.progress(reloadId, `restoring ${switchedIn.length} worker${switchedIn.length > 1 ? 's' : ''} of generation ${oldGeneration}`);
     const back = switchedIn.map(() => this.createWorker(oldGeneration, spec));
-    const results = await Promise.allSettled(back.map((w) => w.start()));
+    const results = await Promise.allSettled(back.map((w) => this.startWorker(w)));
     const started = back.filter((_, i) => results[i].status === 'fulfilled');
     await Promise.allSettled(back.filter((w) => !started.includes(w)).map((w) => w.stop(0)));
     const leaving = switchedIn.slice(0, started.length);
@@ -395,7 +416,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const fresh = this.createWorker(this.generation, this.replacementSpec());
     this.replacing++;
     try {
-      await fresh.start();
+      await this.startWorker(fresh);
     } catch (err) {
       const finding = toFinding(err);
       this.logger.error(`replacement worker failed: ${finding.message}`);
@@ -405,6 +426,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.replacing--;
       // Held requests must not wait out their timeout when nothing more is coming.
       if (!this.recovering) this.wakeWaiters();
+      this.refillStandbysSoon();
     }
     if (this.closing) {
       await fresh.stop(0);
@@ -438,6 +460,51 @@ export class Pool extends EventEmitter<PoolEvents> {
     });
     queueMicrotask(() => this.emitEvent({ kind: 'worker', event: 'spawn', id: worker.id, generation, ...(worker.pid ? { pid: worker.pid } : {}) }));
     return worker;
+  }
+
+  /** The parked standbys' pids, or why standbys are off (for `status`). */
+  standbyInfo(): { pids: number[]; off?: string } {
+    const pids = this.standbys.filter((p) => p.usable && p.child.pid !== undefined).map((p) => p.child.pid!);
+    return { pids, ...(this.standbyOff ? { off: this.standbyOff } : {}) };
+  }
+
+  /** Start a worker from a warm standby when one is parked (Node already booted), else spawn it. */
+  private startWorker(worker: Worker): Promise<void> {
+    const warm = this.standbys.find((p) => p.usable);
+    if (!warm) return worker.start();
+    this.standbys = this.standbys.filter((p) => p !== warm);
+    const started = worker.start(warm);
+    // Not taken (another spec): nobody else will use it.
+    if (warm.state !== 'taken') void warm.dispose();
+    return started;
+  }
+
+  /** Boot standbys up to one per worker, shortly after a reload or a replacement. */
+  private refillStandbysSoon(): void {
+    if (this.standbyOff || this.closing) return;
+    clearTimeout(this.refillTimer);
+    this.refillTimer = setTimeout(() => {
+      this.standbys = this.standbys.filter((p) => p.state === 'booting' || p.usable);
+      while (!this.standbyOff && !this.closing && this.standbys.length < this.config.workers) this.bootStandby();
+    }, STANDBY_REFILL_DELAY_MS);
+  }
+
+  private bootStandby(): void {
+    const warm = new WarmProcess(this.spec);
+    this.standbys.push(warm);
+    void warm.settled.then(() => {
+      if (!warm.problem || this.standbyOff || this.closing) return;
+      // It cannot work for this app (a preload compiled app code, or Node exits at start): stop trying.
+      this.standbyOff = warm.problem;
+      this.logger.info(`warm standbys are off: ${warm.problem}; every reload starts fresh processes`);
+      void this.dropStandbys();
+    });
+  }
+
+  private async dropStandbys(): Promise<void> {
+    const all = this.standbys;
+    this.standbys = [];
+    await Promise.allSettled(all.map((p) => p.dispose()));
   }
 
   /** A live worker that exits on its own is a crash: replace it with backoff. */

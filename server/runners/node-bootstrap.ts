@@ -5,6 +5,8 @@
  * - Tells the master over IPC when it listens, which files it compiled (with content hashes,
  *   so the doctor can spot stale code), and, when asked, what keeps it alive after SIGTERM.
  * - Exits when the master goes away, so a SIGKILLed master leaves no worker behind.
+ * - As a warm standby (main module dist/standby.js), waits with Node already booted until the
+ *   master sends `go` with the entry and the worker's environment, then runs the entry as main.
  * Runs inside the user's app: no dependencies, nothing global beyond `globalThis.smoothReload`.
  */
 import * as crypto from 'node:crypto';
@@ -13,7 +15,7 @@ import * as net from 'node:net';
 import * as http from 'node:http';
 import Module from 'node:module';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, keepInSnapshot, readSnapshot } from './snapshot-files';
-import type { WorkerMessage } from './worker-messages';
+import { STANDBY_ENV, isGoMessage, type WorkerMessage } from './worker-messages';
 
 const send = (message: WorkerMessage): void => {
   if (process.connected && process.send) process.send(message);
@@ -30,9 +32,24 @@ if (process.send) {
   (process as unknown as { channel?: { unref(): void } }).channel?.unref();
 }
 
-// ---- listen redirect -------------------------------------------------------
+// ---- per-worker settings ---------------------------------------------------
+// Read from the environment at start, or, for a warm standby, once `go` has set it.
 const privateHost = '127.0.0.1';
-const wantedPort = Number(process.env.SMOOTH_RELOAD_WORKER_PORT ?? 0);
+let wantedPort = 0;
+/** Rollback: compile the copies an earlier generation kept, not the files on disk. */
+let snapshotFrom: string | undefined;
+let snapshotDir: string | undefined;
+let fromSnapshot = new Map<string, string>();
+function configure(): void {
+  wantedPort = Number(process.env.SMOOTH_RELOAD_WORKER_PORT ?? 0);
+  snapshotFrom = process.env[SNAPSHOT_FROM_ENV];
+  snapshotDir = process.env[SNAPSHOT_DIR_ENV];
+  fromSnapshot = snapshotFrom ? readSnapshot(snapshotFrom) : new Map<string, string>();
+}
+const standby = process.env[STANDBY_ENV] === '1';
+if (!standby) configure();
+
+// ---- listen redirect -------------------------------------------------------
 let redirected = false;
 const originalListen = net.Server.prototype.listen;
 
@@ -75,10 +92,6 @@ const loaded = new Map<string, string>();
 type CompileFn = (content: string, filename: string) => unknown;
 const proto = (Module as unknown as { prototype: { _compile: CompileFn } }).prototype;
 const originalCompile = proto._compile;
-// Rollback: compile the copies an earlier generation kept, not the files on disk.
-const snapshotFrom = process.env[SNAPSHOT_FROM_ENV];
-const snapshotDir = process.env[SNAPSHOT_DIR_ENV];
-const fromSnapshot = snapshotFrom ? readSnapshot(snapshotFrom) : new Map<string, string>();
 proto._compile = function patchedCompile(this: unknown, content: string, filename: string) {
   const copy = fromSnapshot.get(filename);
   if (copy) content = fs.readFileSync(copy, 'utf8');
@@ -103,7 +116,32 @@ function ready(): void {
 }
 (globalThis as unknown as { smoothReload: { ready: () => void; worker: boolean } }).smoothReload = { ready, worker: true };
 
+// ---- warm standby ----------------------------------------------------------
+if (standby) {
+  // Runs after the preloads and the (empty) standby main: anything of the app compiled by then
+  // would be stale by the time `go` comes, so the master is told and does not use this process.
+  setImmediate(() => {
+    // The standby main itself is ours, not the app's.
+    loaded.delete(process.argv[1]);
+    send({ type: 'smooth-reload:standby', preloaded: [...loaded.keys()] });
+  });
+}
+
+let started = false;
+function go(entry: string, env: Record<string, string>): void {
+  if (started) return;
+  started = true;
+  Object.assign(process.env, env);
+  delete process.env[STANDBY_ENV];
+  configure();
+  channel?.unref();
+  process.argv[1] = entry;
+  // Node's own entry point runner: CommonJS or ES module as Node decides, `require.main` set.
+  (Module as unknown as { runMain(main: string): void }).runMain(entry);
+}
+
 process.on('message', (message: unknown) => {
+  if (standby && isGoMessage(message)) go(message.entry, message.env);
   if (message && typeof message === 'object' && (message as { type?: string }).type === 'smooth-reload:report-loaded') reportLoaded();
   if (message && typeof message === 'object' && (message as { type?: string }).type === 'smooth-reload:report-handles') {
     // What keeps the event loop alive: named in the finding when the worker ignored SIGTERM.
@@ -111,4 +149,7 @@ process.on('message', (message: unknown) => {
     send({ type: 'smooth-reload:handles', resources: info });
   }
 });
-(process as unknown as { channel?: { unref(): void } }).channel?.unref();
+// A standby stays alive on the IPC channel until `go`; after that, only the app's own handles count.
+const channel = (process as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+if (standby) channel?.ref();
+else channel?.unref();

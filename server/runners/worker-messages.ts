@@ -7,7 +7,25 @@ export type WorkerMessage =
   /** Files the worker compiled, with the sha1 of the content it compiled. */
   | { type: 'smooth-reload:loaded'; files: { file: string; sha1: string }[] }
   /** Resources keeping the worker alive (answer to report-handles). */
-  | { type: 'smooth-reload:handles'; resources: string[] };
+  | { type: 'smooth-reload:handles'; resources: string[] }
+  /** A warm standby is booted and waits for `go`; `preloaded` lists app files it compiled already (it must then not be used). */
+  | { type: 'smooth-reload:standby'; preloaded: string[] };
+
+/** Set in a warm standby's environment: the bootstrap waits for `go` instead of configuring itself at start. */
+export const STANDBY_ENV = 'SMOOTH_RELOAD_STANDBY';
+
+/** Master → warm standby: become this worker and run the entry. */
+export interface GoMessage {
+  type: 'smooth-reload:go';
+  entry: string;
+  /** Environment variables the worker has and the standby was not started with. */
+  env: Record<string, string>;
+}
+
+export function isGoMessage(value: unknown): value is GoMessage {
+  const m = value as GoMessage | null;
+  return !!m && typeof m === 'object' && m.type === 'smooth-reload:go' && typeof m.entry === 'string' && !!m.env && typeof m.env === 'object';
+}
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return !!value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string' &&

@@ -24,7 +24,7 @@ describe('packaged extension (.vsix)', function () {
     const unpacked = path.join(out, 'unpacked');
     execFileSync('python3', ['-m', 'zipfile', '-e', vsix, unpacked]);
     const files = execFileSync('find', ['.', '-type', 'f'], { cwd: unpacked, encoding: 'utf8' }).split('\n').filter(Boolean).sort();
-    for (const f of ['cli.js', 'extension.js', 'bootstrap.js', 'worker-shim.js']) assert.ok(files.includes(`./extension/dist/${f}`), `${f} is packaged`);
+    for (const f of ['cli.js', 'extension.js', 'bootstrap.js', 'worker-shim.js', 'standby.js']) assert.ok(files.includes(`./extension/dist/${f}`), `${f} is packaged`);
     assert.ok(files.includes('./extension/docs/troubleshooting.md'), 'the troubleshooting docs the diagnostics link to');
     assert.deepEqual(files.filter((f) => f.includes('node_modules')), []);
     assert.ok(fs.statSync(vsix).size < 2 * 1024 * 1024, `small: ${fs.statSync(vsix).size} bytes`);
@@ -43,7 +43,7 @@ describe('packaged extension (.vsix)', function () {
     const tarball = fs.readdirSync(out).find((f) => f.endsWith('.tgz'))!;
     execFileSync('tar', ['-xzf', path.join(out, tarball), '-C', out]);
     const pkg = path.join(out, 'package');
-    for (const f of ['bin/smooth-reload.js', 'dist/cli.js', 'dist/bootstrap.js', 'dist/worker-shim.js', 'README.md']) assert.ok(fs.existsSync(path.join(pkg, f)), `${f} is in the package`);
+    for (const f of ['bin/smooth-reload.js', 'dist/cli.js', 'dist/bootstrap.js', 'dist/worker-shim.js', 'dist/standby.js', 'README.md']) assert.ok(fs.existsSync(path.join(pkg, f)), `${f} is in the package`);
     assert.equal(fs.existsSync(path.join(pkg, 'server')), false, 'sources stay out');
     const bin = path.join(pkg, 'bin', 'smooth-reload.js');
     const app = makeProject({ 'app.js': versionApp(8) }, 'npm-pack-app');
