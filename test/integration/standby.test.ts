@@ -47,6 +47,24 @@ describe('warm standbys', function () {
     }
   });
 
+  it('a save that throws at start fails in the standby with the file and line, and the old code keeps serving', async () => {
+    const dir = makeProject({ 'app.js': versionApp(1) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    const [standby] = await parkedStandbys(dir, 1);
+    writeFile(dir, 'app.js', `const ok = 1;\nthrow new Error('broken at start');\n`);
+    const out = await runCli(dir, 'reload', '--json');
+    assert.equal(out.code, 1, out.stdout);
+    const finding = JSON.parse(out.stdout).finding;
+    assert.equal(finding.code, 'SR_BOOT_CRASH');
+    assert.match(finding.message, /broken at start/);
+    assert.match(finding.file, /app\.js$/);
+    assert.equal(finding.line, 2);
+    const spawned = master.events.find((e) => e.kind === 'worker' && e.event === 'spawn' && e.generation === 2) as { pid?: number } | undefined;
+    assert.equal(spawned?.pid, standby, 'the broken code ran in the standby');
+    assert.match((await get(master.url)).body, /^v1 /);
+  });
+
   it('runs ES module and TypeScript (--import tsx) entries from a standby', async () => {
     const mjs = (v: number) => `import http from 'node:http';\nhttp.createServer((q, r) => r.end('mjs v${v} ' + (import.meta.url.endsWith('/app.mjs')))).listen(3000);\n`;
     const ts = (v: number) => `import * as http from 'node:http';\nconst v: number = ${v};\nhttp.createServer((q, r) => r.end('ts v' + v)).listen(3000);\n`;
