@@ -43,6 +43,18 @@ export function processTree(roots: readonly number[]): number[] {
   return [...seen];
 }
 
+/** CPU time a process has used so far, user + system, in ms (0 when gone); clock ticks are 10 ms on Linux. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 (utime) and 15 (stime), counted from 1 with pid and comm: rest[11] and rest[12].
+    return (Number(rest[11]) + Number(rest[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size of one process in bytes (0 when gone or a zombie). */
 export function rssBytes(pid: number): number {
   try {

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { latencyDuringReloads, median, ratio, reloadTimings, round, type ReloadTiming, type Sample } from './analysis';
-import { RssSampler, processesUnder } from './procs';
+import { RssSampler, cpuMs, processTree, processesUnder } from './procs';
 import { MASTER_NODE_FLAGS } from '../server/node-flags';
 import { CLI, REPO, TOOLS, spawned, stopChild, type ReloadMarkRaw, type Tool, type ToolSession } from './tools';
 
@@ -329,6 +329,13 @@ interface ProxyResult {
   masterReqPerSec: number[];
   ratio: number | null;
   masterPeakRssMB: number | null;
+  /**
+   * CPU time per request (µs, median of the rounds): the app alone, and through the master split
+   * into the master and its worker. Machine load changes throughput a lot but CPU per request
+   * little, so `cpuRatio` (app alone ÷ master + worker) is the steadier reading of "same CPU budget".
+   */
+  cpuUsPerRequest: { direct: number | null; master: number | null; worker: number | null };
+  cpuRatio: number | null;
 }
 
 /** Throughput through our master (1 worker) vs the app alone; pinned: both on CPU 1, load on CPU 0. */
@@ -339,7 +346,18 @@ async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult
   const pre = (argv: string[]) => (pinned ? ['taskset', ['-c', '1', ...argv]] : [argv[0], argv.slice(1)]) as [string, string[]];
   const direct: number[] = [];
   const master: number[] = [];
+  const cpu = { direct: [] as number[], master: [] as number[], worker: [] as number[] };
   let masterRss = 0;
+  /** Load `url`, recording the CPU µs per request of each group of processes. */
+  const measured = async (url: string, groups: [number[], number[]][]) => {
+    const before = groups.map(([pids]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0));
+    const { result } = await load(url);
+    groups.forEach(([pids, out], i) => {
+      const used = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - before[i];
+      if (result.requests > 0) out.push(Math.round((used * 1000) / result.requests));
+    });
+    return result.reqPerSec;
+  };
   const load = (url: string) => runWorker({ mode: 'load', url, durationSec: SCENARIO.proxySec, connections: SCENARIO.connections, keepAlive: true }, pinned ? 0 : undefined);
   for (let round = 0; round < SCENARIO.proxyRounds; round++) {
     {
@@ -348,7 +366,7 @@ async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult
       const child = spawn(cmd, args, { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
       spawned.add(child);
       const url = `http://127.0.0.1:${port}/`;
-      if (await waitServing(url, 1, 10_000)) direct.push((await load(url)).result.reqPerSec);
+      if (await waitServing(url, 1, 10_000)) direct.push(await measured(url, [[[child.pid!], cpu.direct]]));
       await stopChild(child);
       spawned.delete(child);
     }
@@ -369,7 +387,11 @@ async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult
       while (!url && Date.now() < deadline && child.exitCode === null) await sleep(20);
       // The master's own pid: under taskset, taskset execs node, so the pid is the same.
       const sampler = new RssSampler(() => [], () => child.pid).start();
-      if (url && (await waitServing(url, 1, 20_000))) master.push((await load(url)).result.reqPerSec);
+      if (url && (await waitServing(url, 1, 20_000))) {
+        // The worker and a parked standby (idle, so it adds nothing) are the master's children.
+        const children = processTree([child.pid!]).filter((pid) => pid !== child.pid);
+        master.push(await measured(url, [[[child.pid!], cpu.master], [children, cpu.worker]]));
+      }
       sampler.stop();
       masterRss = Math.max(masterRss, sampler.peakFocusBytes);
       await stopChild(child);
@@ -383,8 +405,12 @@ async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult
     masterReqPerSec: master.map((x) => Math.round(x)),
     ratio: round(ratio(median(master), median(direct)), 3),
     masterPeakRssMB: masterRss ? mb(masterRss) : null,
+    cpuUsPerRequest: { direct: median(cpu.direct), master: median(cpu.master), worker: median(cpu.worker) },
+    cpuRatio: null,
   };
-  log(`  proxy ${pinned ? 'pinned (1 CPU for the app side)' : 'unpinned'}: direct ${r.directReqPerSec.join(', ')} req/s, through the master ${r.masterReqPerSec.join(', ')} req/s, ratio ${r.ratio}`);
+  const { direct: d, master: m, worker: w } = r.cpuUsPerRequest;
+  r.cpuRatio = d !== null && m !== null && w !== null && m + w > 0 ? round(d / (m + w), 3) : null;
+  log(`  proxy ${pinned ? 'pinned (1 CPU for the app side)' : 'unpinned'}: direct ${r.directReqPerSec.join(', ')} req/s, through the master ${r.masterReqPerSec.join(', ')} req/s, ratio ${r.ratio}; CPU per request: app alone ${d} µs, master ${m} µs + worker ${w} µs, CPU ratio ${r.cpuRatio}`);
   return r;
 }
 
@@ -440,10 +466,11 @@ export function tables(results: { tools: ToolResult[]; coldStartMedianMs: number
   }
   const sr = results.tools.find((t) => t.id === 'sr-save');
   lines.push('', 'Proxy overhead (50 keep-alive connections, our master with 1 worker vs the app alone):', '');
-  lines.push('| CPU budget | app directly (req/s) | through the master (req/s) | ratio |');
-  lines.push('|---|---|---|---:|');
+  lines.push('| CPU budget | app directly (req/s) | through the master (req/s) | ratio | CPU per request: app alone / master + worker | CPU ratio |');
+  lines.push('|---|---|---|---:|---:|---:|');
   for (const p of results.proxy) {
-    lines.push(`| ${p.pinned ? 'same: app side pinned to 1 CPU, load on the other' : 'unpinned (master may use the second CPU)'} | ${p.directReqPerSec.join(', ')} | ${p.masterReqPerSec.join(', ')} | **${fmt(p.ratio)}** |`);
+    const c = p.cpuUsPerRequest;
+    lines.push(`| ${p.pinned ? 'same: app side pinned to 1 CPU, load on the other' : 'unpinned (master may use the second CPU)'} | ${p.directReqPerSec.join(', ')} | ${p.masterReqPerSec.join(', ')} | **${fmt(p.ratio)}** | ${fmt(c.direct, ' µs')} / ${fmt(c.master, ' µs')} + ${fmt(c.worker, ' µs')} | ${fmt(p.cpuRatio)} |`);
   }
   const masterRss = [sr?.masterPeakRssMB, ...results.proxy.map((p) => p.masterPeakRssMB)].filter((x): x is number => typeof x === 'number');
   lines.push('', `Master process alone, peak RSS: ${masterRss.length ? `${Math.max(...masterRss)} MB` : '–'} (max over the save run with 2 workers and the proxy runs).`);
