@@ -19,7 +19,7 @@ export interface FrontExtension {
   /** Handle an upgrade the master answers itself; return true when handled. */
   handleUpgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Rewrite a response body (HTML live-reload injection); return undefined to stream untouched. */
-  transform?(req: http.IncomingMessage, proxyRes: http.IncomingMessage): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined;
+  transform?(req: http.IncomingMessage, proxyRes: http.IncomingMessage, contentType: string): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined;
 }
 
 export interface FrontOptions {
@@ -123,20 +123,23 @@ export class Front {
       worker.requestFinished(failed, Date.now() - started);
       this.pool.requestDone(worker);
     };
-    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
+    const forwarded = forwardedHeaders(req);
+    const hasBody = forwarded.hasBody;
     const proxyReq = http.request({
       host: '127.0.0.1',
       port: worker.port,
       method: req.method,
       path: req.url,
-      headers: forwardedHeaders(req),
+      // A flat [name, value, …] list is written as is, without a per-header setHeader().
+      headers: forwarded.headers,
       agent: worker.agent,
     });
     proxyReq.on('response', (proxyRes) => {
       status = proxyRes.statusCode ?? 502;
-      const isStream = /^text\/event-stream/i.test(String(proxyRes.headers['content-type'] ?? ''));
-      const transform = isStream ? undefined : this.extensions.map((e) => e.transform?.(req, proxyRes)).find(Boolean);
-      const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
+      const { headers, contentType } = responseHeaders(proxyRes.rawHeaders);
+      const isStream = /^text\/event-stream/i.test(contentType);
+      let transform: ReturnType<NonNullable<FrontExtension['transform']>>;
+      for (let i = 0; !isStream && !transform && i < this.extensions.length; i++) transform = this.extensions[i].transform?.(req, proxyRes, contentType);
       if (transform) {
         // Buffered to rewrite; a body that grows past the cap (no Content-Length told us) is passed through as is.
         const chunks: Buffer[] = [];

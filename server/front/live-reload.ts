@@ -122,11 +122,13 @@ export class LiveReload implements FrontExtension {
     return true;
   }
 
-  transform(req: http.IncomingMessage, proxyRes: http.IncomingMessage): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined {
+  /** `contentType`: the response's Content-Type, read by the front from the raw headers. */
+  transform(req: http.IncomingMessage, proxyRes: http.IncomingMessage, contentType: string): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined {
     if (req.method === 'HEAD') return undefined;
     const status = proxyRes.statusCode ?? 0;
     if (status < 200 || status === 204 || status === 304) return undefined;
-    if (!/^text\/html\b/i.test(String(proxyRes.headers['content-type'] ?? ''))) return undefined;
+    // Checked first: for anything but HTML, Node's lazily built headers object is never needed.
+    if (!/^text\/html\b/i.test(contentType)) return undefined;
     const encoding = String(proxyRes.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (!['identity', 'gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) return undefined;
     const length = Number(proxyRes.headers['content-length'] ?? 0);

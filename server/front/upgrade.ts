@@ -29,11 +29,9 @@ export function tunnelUpgrade(req: http.IncomingMessage, client: Duplex, head: B
   });
   client.on('error', () => upstream.destroy());
 
-  const headers = forwardedHeaders(req, { keepUpgrade: true });
+  const { headers } = forwardedHeaders(req, { keepUpgrade: true });
   const lines = [`${req.method} ${req.url} HTTP/1.1`];
-  for (const [name, value] of Object.entries(headers)) {
-    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) lines.push(`${name}: ${v}`);
-  }
+  for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
   upstream.on('connect', () => {
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) upstream.write(head);
