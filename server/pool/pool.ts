@@ -473,10 +473,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const warm = this.standbys.find((p) => p.usable);
     if (!warm) return worker.start();
     this.standbys = this.standbys.filter((p) => p !== warm);
-    const started = worker.start(warm);
-    // Not taken (another spec): nobody else will use it.
-    if (warm.state !== 'taken') void warm.dispose();
-    return started;
+    return worker.start(warm);
   }
 
   /** Boot standbys up to one per worker, shortly after a reload or a replacement. */

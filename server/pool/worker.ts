@@ -68,8 +68,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
   loadedFiles: { file: string; sha1: string }[] = [];
   exitInfo: ExitInfo | undefined;
-  /** Started from a warm standby rather than a fresh spawn. */
-  warm = false;
   private child: ChildProcess | undefined;
   private stderrTail = '';
   private planned = false;
@@ -99,7 +97,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * Spawn (or wake a warm standby) and wait until ready. Rejects with WorkerBootError (and the
-   * process is gone) on failure.
+   * process is gone) on failure. A standby passed here is this worker's to use or to stop.
    */
   async start(warm?: WarmProcess): Promise<void> {
     const { spec } = this;
@@ -111,10 +109,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     let child: ChildProcess;
     const go = warm?.take(spec, env);
+    if (warm && !go) void warm.dispose();
     if (go && warm) {
       // Node is already booted: the standby becomes this worker and runs the entry now.
       child = warm.child;
-      this.warm = true;
       child.send(go, () => undefined);
     } else if (spec.command) {
       env.PORT = String(commandPort);
