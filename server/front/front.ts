@@ -123,23 +123,21 @@ export class Front {
       worker.requestFinished(failed, Date.now() - started);
       this.pool.requestDone(worker);
     };
-    const forwarded = forwardedHeaders(req);
-    const hasBody = forwarded.hasBody;
+    const { headers: requestHeaders, hasBody } = forwardedHeaders(req);
     const proxyReq = http.request({
       host: '127.0.0.1',
       port: worker.port,
       method: req.method,
       path: req.url,
       // A flat [name, value, …] list is written as is, without a per-header setHeader().
-      headers: forwarded.headers,
+      headers: requestHeaders,
       agent: worker.agent,
     });
     proxyReq.on('response', (proxyRes) => {
       status = proxyRes.statusCode ?? 502;
       const { headers, contentType } = responseHeaders(proxyRes.rawHeaders);
       const isStream = /^text\/event-stream/i.test(contentType);
-      let transform: ReturnType<NonNullable<FrontExtension['transform']>>;
-      for (let i = 0; !isStream && !transform && i < this.extensions.length; i++) transform = this.extensions[i].transform?.(req, proxyRes, contentType);
+      const transform = isStream ? undefined : this.extensions.map((e) => e.transform?.(req, proxyRes, contentType)).find(Boolean);
       if (transform) {
         // Buffered to rewrite; a body that grows past the cap (no Content-Length told us) is passed through as is.
         const chunks: Buffer[] = [];
