@@ -6,18 +6,23 @@ interface ProcEntry {
   ppid: number;
 }
 
+/** The fields of /proc/<pid>/stat after comm (state first), or undefined when the process is gone. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) may hold spaces and parentheses: parse after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 function readProcs(): ProcEntry[] {
   const out: ProcEntry[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Field 2 (comm) may hold spaces and parentheses: parse after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(name), ppid: Number(rest[1]) });
-    } catch {
-      // Gone meanwhile.
-    }
+    const rest = statFields(name);
+    if (rest) out.push({ pid: Number(name), ppid: Number(rest[1]) });
   }
   return out;
 }
@@ -45,14 +50,9 @@ export function processTree(roots: readonly number[]): number[] {
 
 /** CPU time a process has used so far, user + system, in ms (0 when gone); clock ticks are 10 ms on Linux. */
 export function cpuMs(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 (utime) and 15 (stime), counted from 1 with pid and comm: rest[11] and rest[12].
-    return (Number(rest[11]) + Number(rest[12])) * 10;
-  } catch {
-    return 0;
-  }
+  const rest = statFields(pid);
+  // Fields 14 (utime) and 15 (stime), counted from 1 with pid and comm: rest[11] and rest[12].
+  return rest ? (Number(rest[11]) + Number(rest[12])) * 10 : 0;
 }
 
 /** Resident set size of one process in bytes (0 when gone or a zombie). */
