@@ -203,7 +203,7 @@ export class Master extends EventEmitter<MasterEvents> {
       await Promise.allSettled([this.watcher?.close(), this.pool.close()]);
       // Responses still streaming finish; keep-alive sockets close as they go idle.
       await Promise.race([frontClosed, new Promise((r) => setTimeout(r, this.config.reload.drainTimeoutMs).unref())]);
-      this.front.server.closeAllConnections();
+      this.front.closeAllConnections();
       await this.control.close();
       if (this.wroteState) removeStateFile(this.config.cwd);
       for (const dispose of this.disposers) dispose();

@@ -3,23 +3,30 @@
  * client's next request goes to whichever worker is live at that moment, so a reload never
  * resets a client socket. Requests are held (bounded) while no worker is ready, and in-flight
  * counts per worker make draining exact.
+ *
+ * Requests are proxied by `ClientConnection` on Node's HTTP parser directly (see http1.ts). An
+ * upgrade request (WebSocket) hands its connection to a Node `http.Server` that never listens,
+ * whose 'upgrade' event tunnels it to a worker or to the live-reload socket.
  */
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger';
 import type { Pool } from '../pool/pool';
 import type { Worker } from '../pool/worker';
-import { forwardedHeaders, responseHeaders } from './headers';
+import { ClientConnection, type BodyTransform, type FrontContext, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
 import { tunnelUpgrade, type LongConnection } from './upgrade';
+
+export { MAX_TRANSFORM_BYTES } from './connection';
 
 /** Hooks for what the master serves itself (the live-reload client) and HTML it rewrites. */
 export interface FrontExtension {
-  /** Handle a request the master answers itself; return true when handled. */
-  handleRequest?(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  /** A response the master gives itself, without a worker; undefined for requests it does not claim. */
+  respond?(req: RequestInfo): LocalResponse | undefined;
   /** Handle an upgrade the master answers itself; return true when handled. */
   handleUpgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Rewrite a response body (HTML live-reload injection); return undefined to stream untouched. */
-  transform?(req: http.IncomingMessage, proxyRes: http.IncomingMessage, contentType: string): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined;
+  transform?(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
 }
 
 export interface FrontOptions {
@@ -28,14 +35,16 @@ export interface FrontOptions {
   unavailableReason: () => string;
 }
 
-const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
-/** The most an extension's transform buffers; a larger response passes through untouched. */
-export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
-
 export class Front {
-  readonly server: http.Server;
+  readonly server: net.Server;
+  /** Parses handed-over upgrade requests; never listens. */
+  private readonly upgrades: http.Server;
+  private readonly connections = new Set<ClientConnection>();
+  /** Sockets given to `upgrades`: tunnels once upgraded, which no HTTP server tracks. */
+  private readonly handedOver = new Set<net.Socket>();
   private readonly long = new Map<Worker, Set<LongConnection>>();
   private readonly extensions: FrontExtension[] = [];
+  private readonly context: FrontContext;
   private closePromise: Promise<void> | undefined;
   private closing = false;
 
@@ -44,9 +53,50 @@ export class Front {
     private readonly options: FrontOptions,
     private readonly logger: Logger,
   ) {
-    this.server = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 }, (req, res) => this.onRequest(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.server.on('clientError', (err, socket) => {
+    this.context = {
+      closing: () => this.closing,
+      respond: (req) => {
+        for (const ext of this.extensions) {
+          const local = ext.respond?.(req);
+          if (local) return local;
+        }
+        return undefined;
+      },
+      transform: (req, res) => {
+        for (const ext of this.extensions) {
+          const transform = ext.transform?.(req, res);
+          if (transform) return transform;
+        }
+        return undefined;
+      },
+      pick: (except) => this.pool.pick(except),
+      waitForWorker: () => this.pool.waitForWorker(this.options.holdTimeoutMs),
+      unavailableReason: () => this.options.unavailableReason(),
+      requestDone: (worker) => this.pool.requestDone(worker),
+      trackStream: (worker, connection) => this.track(worker, true, connection),
+      handOver: (socket, head) => {
+        this.handedOver.add(socket);
+        socket.once('close', () => this.handedOver.delete(socket));
+        socket.unshift(head);
+        this.upgrades.emit('connection', socket);
+        socket.resume();
+      },
+      forget: (connection) => this.connections.delete(connection),
+    };
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      this.connections.add(new ClientConnection(socket, this.context));
+    });
+    this.upgrades = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 }, (_req, res) => {
+      // Only upgrade requests are handed over; anything after a refused upgrade is not served here.
+      res.writeHead(400, { Connection: 'close', 'Content-Length': 0 });
+      res.end();
+    });
+    this.upgrades.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.upgrades.on('clientError', (err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       this.logger.debug(`client error: ${err.message}`);
     });
@@ -82,154 +132,22 @@ export class Front {
     this.closePromise ??= new Promise<void>((resolve) => {
       this.closing = true;
       this.server.close(() => resolve());
-      this.server.closeIdleConnections();
       // Connections that carry a request finish it, then close (responses say Connection: close).
-      const sweep = setInterval(() => this.server.closeIdleConnections(), 100);
-      this.server.once('close', () => clearInterval(sweep));
+      for (const connection of this.connections) connection.closeIfIdle();
+      this.upgrades.closeIdleConnections();
       for (const set of this.long.values()) for (const c of set) void c.close('server stopping');
     });
     return this.closePromise;
   }
 
+  /** Cut every connection still open (the end of a stop that waited long enough). */
+  closeAllConnections(): void {
+    for (const connection of this.connections) connection.destroy();
+    this.upgrades.closeAllConnections();
+    for (const socket of this.handedOver) socket.destroy();
+  }
+
   // ---------------------------------------------------------------------------
-
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (this.closing) res.setHeader('Connection', 'close');
-    for (const ext of this.extensions) if (ext.handleRequest?.(req, res)) return;
-    const worker = this.pool.pick();
-    if (worker) return this.proxy(req, res, worker, false);
-    this.pool.waitForWorker(this.options.holdTimeoutMs).then((w) => {
-      if (res.destroyed) return;
-      if (w) this.proxy(req, res, w, false);
-      else this.unavailable(res);
-    });
-  }
-
-  private unavailable(res: http.ServerResponse): void {
-    const body = `Smooth Reload: no worker is ready to serve this request.\n${this.options.unavailableReason()}\n`;
-    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Retry-After': '1' });
-    res.end(body);
-  }
-
-  private proxy(req: http.IncomingMessage, res: http.ServerResponse, worker: Worker, isRetry: boolean): void {
-    const started = Date.now();
-    if (!isRetry) worker.requestStarted();
-    let settled = false;
-    let status = 0;
-    const finish = (failed: boolean) => {
-      if (settled) return;
-      settled = true;
-      if (failed) worker.recordFailure(req.method ?? 'GET', req.url ?? '/', status || 502);
-      worker.requestFinished(failed, Date.now() - started);
-      this.pool.requestDone(worker);
-    };
-    const { headers: requestHeaders, hasBody } = forwardedHeaders(req);
-    const proxyReq = http.request({
-      host: '127.0.0.1',
-      port: worker.port,
-      method: req.method,
-      path: req.url,
-      // A flat [name, value, …] list is written as is, without a per-header setHeader().
-      headers: requestHeaders,
-      agent: worker.agent,
-    });
-    proxyReq.on('response', (proxyRes) => {
-      status = proxyRes.statusCode ?? 502;
-      const { headers, contentType } = responseHeaders(proxyRes.rawHeaders);
-      const isStream = /^text\/event-stream/i.test(contentType);
-      const transform = isStream ? undefined : this.extensions.map((e) => e.transform?.(req, proxyRes, contentType)).find(Boolean);
-      if (transform) {
-        // Buffered to rewrite; a body that grows past the cap (no Content-Length told us) is passed through as is.
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const onData = (c: Buffer) => {
-          chunks.push(c);
-          size += c.length;
-          if (size <= MAX_TRANSFORM_BYTES) return;
-          proxyRes.off('data', onData);
-          proxyRes.off('end', onEnd);
-          res.writeHead(status, proxyRes.statusMessage, headers);
-          for (const chunk of chunks.splice(0)) res.write(chunk);
-          proxyRes.pipe(res);
-        };
-        const onEnd = () => {
-          const out = transform(Buffer.concat(chunks), headers);
-          res.writeHead(status, proxyRes.statusMessage, out.headers);
-          res.end(out.body);
-        };
-        proxyRes.on('data', onData);
-        proxyRes.on('end', onEnd);
-      } else {
-        res.writeHead(status, proxyRes.statusMessage, headers);
-        proxyRes.pipe(res);
-      }
-      if (isStream) {
-        // A server-sent event stream is a long connection: it must not hold up draining.
-        finish(false);
-        this.track(worker, true, {
-          closed: new Promise((r) => res.once('close', () => r())),
-          close: () => {
-            proxyRes.unpipe(res);
-            proxyReq.destroy();
-            res.end();
-            return Promise.resolve();
-          },
-        });
-      }
-      // An event stream has no length: when its worker goes away, ending it is a clean end (the client reconnects).
-      // A response cut by the worker counts as its error; one the client walked away from does not.
-      let cutByWorker = false;
-      proxyRes.on('error', () => {
-        cutByWorker = true;
-        if (isStream) res.end();
-        else res.destroy();
-      });
-      proxyRes.on('aborted', () => {
-        if (!clientGone) cutByWorker = true;
-      });
-      res.once('close', () => {
-        if (!res.writableFinished) proxyReq.destroy();
-        finish(status >= 500 || (cutByWorker && !clientGone && !isStream));
-      });
-    });
-    proxyReq.on('error', (err: NodeJS.ErrnoException) => {
-      if (res.headersSent) {
-        // Too late for a status: cut the response so the client sees it incomplete, not truncated-as-complete.
-        res.destroy();
-        finish(!clientGone);
-        return;
-      }
-      // A pooled connection closed by the worker just as we reused it: safe to retry once when
-      // the request has no body (nothing was consumed from the client).
-      // Not when the client is gone: that destroy() is the error, and a retry would never finish.
-      // Likewise a refused connection (nothing was sent): the worker just died, its exit not yet seen.
-      if (!isRetry && !hasBody && !clientGone && (proxyReq.reusedSocket || err.code === 'ECONNREFUSED') && RETRYABLE.has(err.code ?? '')) {
-        // Another ready worker: this one may be dead while still listed as live.
-        const next = this.pool.pick(worker) ?? worker;
-        if (next !== worker) {
-          worker.requestFinished(false);
-          next.requestStarted();
-        }
-        settled = true;
-        return this.proxy(req, res, next, true);
-      }
-      // A request the client abandoned is not the worker's failure.
-      finish(!clientGone);
-      if (clientGone) return;
-      const body = `Smooth Reload: the worker failed while handling this request (${err.code ?? err.message}).\n`;
-      res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-    // The client went away before the answer was complete: stop the worker's work on it too.
-    let clientGone = false;
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      proxyReq.destroy();
-    });
-    if (isRetry && (req as unknown as { complete: boolean }).complete) proxyReq.end();
-    else req.pipe(proxyReq);
-  }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     for (const ext of this.extensions) if (ext.handleUpgrade?.(req, socket, head)) return;

@@ -2,8 +2,6 @@
  * Header handling for the reverse proxy: drop hop-by-hop headers (RFC 9110 §7.6.1), keep every
  * end-to-end header with its original case and order, and add X-Forwarded-*.
  */
-import type * as http from 'node:http';
-
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
@@ -11,25 +9,26 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
   return new Set(joined.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
-/** Request headers for the worker, as raw [name, value, …] pairs, and whether the request has a body. */
+/** Request headers for the worker, as raw [name, value, …] pairs, and how the body is framed. */
 export interface Forwarded {
   headers: string[];
   hasBody: boolean;
+  /** The request came with Transfer-Encoding (dropped here as hop-by-hop): the master re-chunks the body. */
+  chunked: boolean;
 }
 
 /**
- * Request headers for the worker. `keepUpgrade` keeps Connection/Upgrade for WebSocket handshakes.
- * Reads `rawHeaders` only: `req.headers` is built lazily by Node, and building it for every
- * proxied request is work the master need not do.
+ * Request headers for the worker, from the raw [name, value, …] pairs the client sent and its
+ * address. `keepUpgrade` keeps Connection/Upgrade for WebSocket handshakes.
  */
-export function forwardedHeaders(req: http.IncomingMessage, options: { keepUpgrade?: boolean } = {}): Forwarded {
-  const raw = req.rawHeaders;
+export function forwardedHeaders(raw: readonly string[], remoteAddress: string, options: { keepUpgrade?: boolean; fallbackHost?: () => string } = {}): Forwarded {
   let connection: string[] | undefined;
   let forwardedFor: string | undefined;
   let hasProto = false;
   let hasForwardedHost = false;
   let host: string | undefined;
   let hasBody = false;
+  let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
     switch (raw[i].toLowerCase()) {
       case 'connection':
@@ -52,32 +51,35 @@ export function forwardedHeaders(req: http.IncomingMessage, options: { keepUpgra
         break;
       case 'transfer-encoding':
         hasBody = true;
+        chunked = true;
         break;
     }
   }
   const listed = connectionTokens(connection);
-  const out: string[] = [];
+  // HTTP/1.0 clients may send no Host; the worker is spoken to in HTTP/1.1, which requires one.
+  const out: string[] = host === undefined && options.fallbackHost ? ['Host', options.fallbackHost()] : [];
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();
     if ((HOP_BY_HOP.has(lower) || listed.has(lower)) && !(options.keepUpgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
     if (lower === 'x-forwarded-for') continue;
     out.push(raw[i], raw[i + 1]);
   }
-  const remote = req.socket.remoteAddress ?? '';
-  out.push('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${remote}` : remote);
+  out.push('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${remoteAddress}` : remoteAddress);
   if (!hasProto) out.push('X-Forwarded-Proto', 'http');
   if (!hasForwardedHost && host) out.push('X-Forwarded-Host', host);
-  return { headers: out, hasBody };
+  return { headers: out, hasBody, chunked };
 }
 
 /** Response headers for the client, as raw [name, value] pairs in the worker's order. */
-export function responseHeaders(rawHeaders: string[]): { headers: string[]; contentType: string } {
+export function responseHeaders(rawHeaders: readonly string[]): { headers: string[]; contentType: string; hasLength: boolean } {
   let connection: string[] | undefined;
   let contentType = '';
+  let hasLength = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i].toLowerCase();
     if (lower === 'connection') (connection ??= []).push(rawHeaders[i + 1]);
     else if (lower === 'content-type' && !contentType) contentType = rawHeaders[i + 1];
+    else if (lower === 'content-length') hasLength = true;
   }
   const listed = connectionTokens(connection);
   const out: string[] = [];
@@ -86,5 +88,18 @@ export function responseHeaders(rawHeaders: string[]): { headers: string[]; cont
     if (HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
     out.push(rawHeaders[i], rawHeaders[i + 1]);
   }
-  return { headers: out, contentType };
+  return { headers: out, contentType, hasLength };
+}
+
+/** The first value of a header in raw [name, value, …] pairs; `lowerName` in lower case. */
+export function headerValue(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === lowerName.length && raw[i].toLowerCase() === lowerName) return raw[i + 1];
+  return undefined;
+}
+
+/** Every value of a header in raw [name, value, …] pairs, in order; `lowerName` in lower case. */
+export function headerValues(raw: readonly string[], lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === lowerName.length && raw[i].toLowerCase() === lowerName) out.push(raw[i + 1]);
+  return out;
 }

@@ -18,7 +18,9 @@ import * as zlib from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger';
 import type { Finding, MasterEvent } from '../protocol';
-import { MAX_TRANSFORM_BYTES, type FrontExtension } from './front';
+import { MAX_TRANSFORM_BYTES, type BodyTransform, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
+import type { FrontExtension } from './front';
+import { headerValue, headerValues } from './headers';
 import { CLIENT_SCRIPT } from './live-reload-client';
 
 export const LIVE_RELOAD_PREFIX = '/__smooth_reload';
@@ -84,27 +86,17 @@ export class LiveReload implements FrontExtension {
 
   // ---- FrontExtension ---------------------------------------------------------
 
-  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    const url = req.url ?? '';
-    if (!isOurs(url)) return false;
-    const pathname = url.split('?')[0];
+  respond(req: RequestInfo): LocalResponse | undefined {
+    if (!isOurs(req.url)) return undefined;
+    const pathname = req.url.split('?')[0];
     if (pathname === CLIENT_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.writeHead(200, {
-        'Content-Type': 'text/javascript; charset=utf-8',
-        'Content-Length': Buffer.byteLength(CLIENT_SCRIPT),
-        'Cache-Control': 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
-        'Cross-Origin-Resource-Policy': 'same-origin',
-      });
-      res.end(req.method === 'HEAD' ? undefined : CLIENT_SCRIPT);
-    } else {
-      const body = 'Not found\n';
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Content-Type-Options': 'nosniff' });
-      res.end(body);
+      return {
+        status: 200,
+        headers: ['Content-Type', 'text/javascript; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Content-Type-Options', 'nosniff', 'Cross-Origin-Resource-Policy', 'same-origin'],
+        body: CLIENT_SCRIPT,
+      };
     }
-    // The request body (if any) is not read; drop it so the connection stays usable.
-    req.resume();
-    return true;
+    return { status: 404, headers: ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff'], body: 'Not found\n' };
   }
 
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
@@ -122,18 +114,17 @@ export class LiveReload implements FrontExtension {
     return true;
   }
 
-  /** `contentType`: the response's Content-Type, read by the front from the raw headers. */
-  transform(req: http.IncomingMessage, proxyRes: http.IncomingMessage, contentType: string): ((body: Buffer, headers: string[]) => { body: Buffer; headers: string[] }) | undefined {
+  transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined {
     if (req.method === 'HEAD') return undefined;
-    const status = proxyRes.statusCode ?? 0;
+    const status = res.status;
     if (status < 200 || status === 204 || status === 304) return undefined;
-    // Checked first: for anything but HTML, Node's lazily built headers object is never needed.
-    if (!/^text\/html\b/i.test(contentType)) return undefined;
-    const encoding = String(proxyRes.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    // Checked first: anything but HTML passes without looking at more headers.
+    if (!/^text\/html\b/i.test(res.contentType)) return undefined;
+    const encoding = (headerValue(res.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
     if (!['identity', 'gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) return undefined;
-    const length = Number(proxyRes.headers['content-length'] ?? 0);
+    const length = Number(headerValue(res.headers, 'content-length') ?? 0);
     if (length > MAX_TRANSFORM_BYTES) return undefined;
-    const nonce = cspNonce(proxyRes.headers['content-security-policy']);
+    const nonce = cspNonce(headerValues(res.headers, 'content-security-policy'));
     return (body, headers) => {
       let html: Buffer;
       try {

@@ -29,11 +29,11 @@ export function tunnelUpgrade(req: http.IncomingMessage, client: Duplex, head: B
   });
   client.on('error', () => upstream.destroy());
 
-  const { headers } = forwardedHeaders(req, { keepUpgrade: true });
+  const { headers } = forwardedHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', { keepUpgrade: true });
   const lines = [`${req.method} ${req.url} HTTP/1.1`];
   for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
   upstream.on('connect', () => {
-    upstream.write(lines.join('\r\n') + '\r\n\r\n');
+    upstream.write(lines.join('\r\n') + '\r\n\r\n', 'latin1');
     if (head.length) upstream.write(head);
     client.pipe(upstream);
   });

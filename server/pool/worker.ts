@@ -10,6 +10,7 @@ import type { Finding } from '../protocol';
 import { STANDBY_ENV, isWorkerMessage, type GoMessage } from '../runners/worker-messages';
 import { parseBootError } from '../runners/boot-error';
 import { descendants, listeningPorts } from '../runners/proc-info';
+import { IdleUpstreams } from '../front/upstream';
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
 
@@ -65,7 +66,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   errors = 0;
   readonly startedAt = Date.now();
   /** Connections to this worker are pooled: the master's link is always keep-alive. */
-  readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
+  /** The front's idle connections to this worker; closed when it stops. */
+  readonly upstreams = new IdleUpstreams();
   loadedFiles: { file: string; sha1: string }[] = [];
   exitInfo: ExitInfo | undefined;
   private child: ChildProcess | undefined;
@@ -191,7 +193,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     child.on('exit', (code, signal) => {
       this.state = 'exited';
-      this.agent.destroy();
+      this.upstreams.destroy();
       this.exitInfo = { code, signal, planned: this.planned, killed: this.killed };
       this.resolveExited(this.exitInfo);
       this.emit('exit', this.exitInfo);
@@ -273,13 +275,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       this.state = 'exited';
-      this.agent.destroy();
+      this.upstreams.destroy();
       const info = this.exitInfo ?? { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, planned: true, killed: false };
       this.stopPromise = Promise.resolve(info);
       return this.stopPromise;
     }
     this.state = 'stopping';
-    this.agent.destroy();
+    this.upstreams.destroy();
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
       this.killed = true;

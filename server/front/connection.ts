@@ -1,0 +1,604 @@
+/**
+ * One client connection to the front, and the exchanges (request → response) it carries, one at
+ * a time. Bytes are parsed with Node's HTTP parser and written back out as they are, with
+ * hop-by-hop headers replaced; nothing builds IncomingMessage or ServerResponse objects.
+ *
+ * Each request picks the worker that is live when its head arrives, so a keep-alive client
+ * moves to new workers after a reload without its connection ever being closed.
+ */
+import type * as net from 'node:net';
+import type { Worker } from '../pool/worker';
+import { forwardedHeaders, responseHeaders, type Forwarded } from './headers';
+import { AfterHead, Http1Parser, LAST_CHUNK, chunkPrefix, serializeHead, type MessageHead, type ParseError } from './http1';
+import type { LongConnection } from './upgrade';
+import type { ResponseSink, Upstream } from './upstream';
+
+/** A request as extensions see it. */
+export interface RequestInfo {
+  method: string;
+  url: string;
+  /** Raw [name, value, …] pairs. */
+  headers: readonly string[];
+}
+/** A worker's response head as extensions see it (hop-by-hop headers already dropped). */
+export interface ResponseInfo {
+  status: number;
+  headers: readonly string[];
+  contentType: string;
+}
+/** A response the master gives itself. */
+export interface LocalResponse {
+  status: number;
+  headers: string[];
+  body: string | Buffer;
+}
+export type BodyTransform = (body: Buffer, headers: string[]) => { body: Buffer; headers: string[] };
+
+/** What a connection needs from the front. */
+export interface FrontContext {
+  closing(): boolean;
+  respond(req: RequestInfo): LocalResponse | undefined;
+  transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
+  pick(except?: Worker): Worker | undefined;
+  waitForWorker(): Promise<Worker | undefined>;
+  unavailableReason(): string;
+  requestDone(worker: Worker): void;
+  trackStream(worker: Worker, connection: LongConnection): void;
+  /** Give the socket, with `head` to be read first, to the HTTP server that handles upgrades. */
+  handOver(socket: net.Socket, head: Buffer): void;
+  forget(connection: ClientConnection): void;
+}
+
+/** Idle keep-alive connections close after this (Node's `keepAliveTimeout` default). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** The most a connection buffers of a request body while no worker is ready; then it stops reading. */
+const MAX_HELD_BODY_BYTES = 1024 * 1024;
+/** The most an extension's transform buffers; a larger response passes through untouched. */
+export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+export class ClientConnection {
+  private readonly parser: Http1Parser;
+  /** The first is being served; the rest were pipelined behind it. */
+  private readonly exchanges: Exchange[] = [];
+  private upgradeHead: MessageHead | undefined;
+  private upgradeRest: Buffer | undefined;
+  /** Bytes of a request arrived but not yet a whole head (for the timeout's answer). */
+  private partialHead = false;
+  private clientEnded = false;
+  private gone = false;
+  private readonly pauses = new Set<string>();
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly ctx: FrontContext,
+  ) {
+    this.parser = new Http1Parser('request', {
+      head: (head) => this.onHead(head),
+      body: (chunk) => this.exchanges[this.exchanges.length - 1]?.requestBody(chunk),
+      complete: () => this.exchanges[this.exchanges.length - 1]?.requestComplete(),
+    });
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', noop);
+    socket.on('close', this.onClose);
+    socket.setTimeout(KEEP_ALIVE_TIMEOUT_MS, this.onTimeout);
+  }
+
+  get idle(): boolean {
+    return this.exchanges.length === 0 && !this.upgradeHead;
+  }
+
+  /** For a stopping front: close now if nothing is in flight (else after the current response). */
+  closeIfIdle(): void {
+    if (this.idle && !this.gone) this.socket.end();
+  }
+
+  pause(reason: string): void {
+    this.pauses.add(reason);
+    this.socket.pause();
+  }
+
+  resume(reason: string): void {
+    if (!this.pauses.delete(reason) || this.pauses.size || this.upgradeHead) return;
+    this.socket.resume();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** An exchange wrote its whole response and read its whole request. */
+  exchangeDone(exchange: Exchange): void {
+    this.exchanges.shift();
+    if (exchange.closeConnection) {
+      for (const queued of this.exchanges.splice(0)) queued.clientGone();
+      return this.end();
+    }
+    const next = this.exchanges[0];
+    if (next) {
+      if (this.exchanges.length === 1) this.resume('pipelined');
+      return next.start();
+    }
+    if (this.upgradeHead) return this.handOver();
+    if (this.clientEnded || this.ctx.closing()) return this.end();
+    this.socket.setTimeout(KEEP_ALIVE_TIMEOUT_MS);
+  }
+
+  /** Half-close (our responses are all written); the client closes its side on reading the end. */
+  private end(): void {
+    this.socket.setTimeout(0);
+    this.socket.end();
+    // A client that never closes its side is not waited for.
+    setTimeout(() => this.socket.destroy(), KEEP_ALIVE_TIMEOUT_MS).unref();
+  }
+
+  private readonly onData = (data: Buffer): void => {
+    if (this.exchanges.length === 0) this.partialHead = true;
+    const parsed = this.parser.execute(data);
+    if (typeof parsed !== 'number') return this.badRequest(parsed);
+    if (this.upgradeHead) {
+      // The parser stopped after the upgrade's head; what follows belongs to the upgrade.
+      this.upgradeRest = data.subarray(parsed);
+      this.socket.pause();
+      if (this.exchanges.length === 0) this.handOver();
+    }
+  };
+
+  private onHead(head: MessageHead): AfterHead {
+    this.partialHead = false;
+    if (head.upgrade) {
+      this.upgradeHead = head;
+      return AfterHead.Upgrade;
+    }
+    const exchange = new Exchange(this, head);
+    this.exchanges.push(exchange);
+    if (this.exchanges.length === 1) {
+      this.socket.setTimeout(0);
+      exchange.start();
+    } else {
+      this.pause('pipelined');
+    }
+    return AfterHead.Body;
+  }
+
+  private handOver(): void {
+    const head = this.upgradeHead!;
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onClose);
+    this.socket.off('error', noop);
+    this.socket.setTimeout(0);
+    this.ctx.forget(this);
+    setImmediate(() => this.parser.close());
+    const startLine = `${head.method} ${head.url} HTTP/${head.versionMajor}.${head.versionMinor}`;
+    const bytes = Buffer.from(serializeHead(startLine, head.headers), 'latin1');
+    this.ctx.handOver(this.socket, this.upgradeRest?.length ? Buffer.concat([bytes, this.upgradeRest]) : bytes);
+  }
+
+  private badRequest(err: ParseError): void {
+    if (this.exchanges.length) {
+      // Garbage after a good request: serve that one, then close.
+      this.exchanges[this.exchanges.length - 1].closeConnection = true;
+      this.socket.pause();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    this.answerAndClose(status);
+  }
+
+  private answerAndClose(status: number): void {
+    if (this.socket.writable) this.socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    this.end();
+  }
+
+  private readonly onTimeout = (): void => {
+    if (this.exchanges.length) return;
+    // Like Node's headersTimeout/keepAliveTimeout: a stalled head gets 408, an idle connection just closes.
+    if (this.partialHead) this.answerAndClose(408);
+    else this.end();
+  };
+
+  private readonly onEnd = (): void => {
+    this.clientEnded = true;
+    if (this.exchanges.length === 0) this.end();
+  };
+
+  private readonly onClose = (): void => {
+    this.gone = true;
+    for (const exchange of this.exchanges.splice(0)) exchange.clientGone();
+    setImmediate(() => this.parser.close());
+    this.ctx.forget(this);
+  };
+}
+
+class Exchange implements ResponseSink {
+  private readonly ctx: FrontContext;
+  private readonly request: RequestInfo;
+  private readonly forwarded: Forwarded;
+  private readonly http10: boolean;
+  private readonly clientKeepAlive: boolean;
+  /** Close the client connection after this response. */
+  closeConnection = false;
+
+  private worker: Worker | undefined;
+  private upstream: Upstream | undefined;
+  private isRetry = false;
+  private startedAt = 0;
+  private settled = false;
+  private finished = false;
+  private gone = false;
+
+  private requestDone = false;
+  /** Body bytes that arrived before a worker was picked. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** The request body is no longer wanted (answered locally, or the worker is gone). */
+  private discardBody = false;
+  private upstreamFull = false;
+  /** The connection to the worker had carried a response before this request. */
+  private upstreamReused = false;
+
+  private status = 0;
+  private upstreamKeepAlive = false;
+  private interim = false;
+  private headSent = false;
+  /** A head built but not yet written: it goes out with the first body bytes, in one write. */
+  private pendingHead: string | undefined;
+  private chunked = false;
+  private responseDone = false;
+  private isStream = false;
+  private resolveStreamClosed: (() => void) | undefined;
+  private buffering: { transform: BodyTransform; headers: string[]; hasLength: boolean; chunks: Buffer[]; size: number } | undefined;
+  private clientFull = false;
+
+  constructor(
+    private readonly conn: ClientConnection,
+    head: MessageHead,
+  ) {
+    this.ctx = conn.ctx;
+    this.request = { method: head.method, url: head.url, headers: head.headers };
+    this.forwarded = forwardedHeaders(head.headers, conn.socket.remoteAddress ?? '', { fallbackHost: () => `${conn.socket.localAddress}:${conn.socket.localPort}` });
+    this.http10 = head.versionMajor === 1 && head.versionMinor === 0;
+    this.clientKeepAlive = head.keepAlive;
+  }
+
+  private get client(): net.Socket {
+    return this.conn.socket;
+  }
+
+  // ---- the request ------------------------------------------------------------
+
+  start(): void {
+    const local = this.ctx.respond(this.request);
+    if (local) {
+      this.discardBody = true;
+      this.writeSimple(local.status, local.headers, local.body);
+      return;
+    }
+    const worker = this.ctx.pick();
+    if (worker) return this.attach(worker);
+    void this.ctx.waitForWorker().then((w) => {
+      if (this.gone) return;
+      if (w) return this.attach(w);
+      this.discardBody = true;
+      this.dropHeld();
+      const body = `Smooth Reload: no worker is ready to serve this request.\n${this.ctx.unavailableReason()}\n`;
+      this.writeSimple(503, ['Content-Type', 'text/plain; charset=utf-8', 'Retry-After', '1'], body);
+    });
+  }
+
+  private attach(worker: Worker): void {
+    if (!this.isRetry) {
+      worker.requestStarted();
+      this.startedAt = Date.now();
+    }
+    this.worker = worker;
+    const port = worker.port;
+    if (port === undefined) return this.onUpstreamFailure(Object.assign(new Error('the worker has no port'), { code: 'ECONNREFUSED' }));
+    const upstream = worker.upstreams.take(port);
+    this.upstream = upstream;
+    this.upstreamReused = upstream.reused;
+    upstream.sink = this;
+    const headers = this.forwarded.chunked ? [...this.forwarded.headers, 'Transfer-Encoding', 'chunked'] : this.forwarded.headers;
+    const socket = upstream.socket;
+    socket.cork();
+    socket.write(serializeHead(`${this.request.method} ${this.request.url} HTTP/1.1`, headers), 'latin1');
+    for (const chunk of this.held) this.writeUp(chunk);
+    if (this.requestDone && this.forwarded.chunked) socket.write(LAST_CHUNK);
+    socket.uncork();
+    this.dropHeld();
+  }
+
+  private dropHeld(): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.conn.resume('held body');
+  }
+
+  requestBody(chunk: Buffer): void {
+    if (this.discardBody) return;
+    if (!this.upstream) {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > MAX_HELD_BODY_BYTES) this.conn.pause('held body');
+      return;
+    }
+    this.writeUp(chunk);
+  }
+
+  requestComplete(): void {
+    this.requestDone = true;
+    if (this.upstream && !this.discardBody && this.forwarded.chunked) this.upstream.socket.write(LAST_CHUNK);
+    this.maybeFinished();
+  }
+
+  private writeUp(chunk: Buffer): void {
+    const socket = this.upstream!.socket;
+    const ok = this.forwarded.chunked ? (socket.write(chunkPrefix(chunk.length)), socket.write(chunk), socket.write('\r\n')) : socket.write(chunk);
+    if (ok || this.upstreamFull) return;
+    // The worker reads slower than the client sends: stop reading the client until it catches up.
+    this.upstreamFull = true;
+    this.conn.pause('worker busy');
+    socket.once('drain', this.onUpstreamDrain);
+  }
+
+  private readonly onUpstreamDrain = (): void => {
+    this.upstreamFull = false;
+    this.conn.resume('worker busy');
+  };
+
+  private readonly onClientDrain = (): void => {
+    this.clientFull = false;
+    this.upstream?.socket.resume();
+  };
+
+  /** Stop using the connection to the worker: undo any back-pressure pauses on either side. */
+  private detachUpstream(): Upstream | undefined {
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (this.upstreamFull) {
+      upstream?.socket.off('drain', this.onUpstreamDrain);
+      this.onUpstreamDrain();
+    }
+    if (this.clientFull) {
+      this.client.off('drain', this.onClientDrain);
+      this.clientFull = false;
+      upstream?.socket.resume();
+    }
+    return upstream;
+  }
+
+  // ---- the response (ResponseSink) -------------------------------------------
+
+  onResponseHead(head: MessageHead): AfterHead {
+    if (head.status < 200) {
+      if (head.status === 101) {
+        this.onUpstreamFailure(Object.assign(new Error('the worker switched protocols on a request that did not ask to'), { code: 'EPROTO' }));
+        return AfterHead.SkipBody;
+      }
+      // 100 Continue, 103 Early Hints: passed on to HTTP/1.1 clients; the real response follows.
+      this.interim = true;
+      if (!this.http10) this.client.write(serializeHead(`HTTP/1.1 ${head.status} ${head.statusMessage}`, responseHeaders(head.headers).headers), 'latin1');
+      return AfterHead.SkipBody;
+    }
+    this.status = head.status;
+    this.upstreamKeepAlive = head.keepAlive;
+    const { headers, contentType, hasLength } = responseHeaders(head.headers);
+    const method = this.request.method;
+    const noBody = method === 'HEAD' || head.status === 204 || head.status === 304;
+    this.isStream = /^text\/event-stream/i.test(contentType);
+    const transform = this.isStream || noBody ? undefined : this.ctx.transform(this.request, { status: head.status, headers, contentType });
+    if (transform) {
+      this.buffering = { transform, headers, hasLength, chunks: [], size: 0 };
+    } else {
+      this.buildHead(head.status, head.statusMessage, headers, hasLength, noBody);
+    }
+    if (this.isStream) this.becomeStream();
+    return method === 'HEAD' ? AfterHead.SkipBody : AfterHead.Body;
+  }
+
+  onResponseBody(chunk: Buffer): void {
+    const b = this.buffering;
+    if (b) {
+      b.chunks.push(chunk);
+      b.size += chunk.length;
+      if (b.size <= MAX_TRANSFORM_BYTES) return;
+      // Too big to rewrite: passed on as it is.
+      this.buffering = undefined;
+      this.buildHead(this.status, '', b.headers, b.hasLength, false);
+      for (const c of b.chunks) this.writeDown(c);
+      return;
+    }
+    this.writeDown(chunk);
+  }
+
+  onResponseComplete(): void {
+    if (this.interim) {
+      this.interim = false;
+      return;
+    }
+    // Set first: the last writes need no back-pressure on a connection about to be released.
+    this.responseDone = true;
+    const b = this.buffering;
+    if (b) {
+      this.buffering = undefined;
+      const out = b.transform(Buffer.concat(b.chunks), b.headers);
+      const headers: string[] = [];
+      for (let i = 0; i < out.headers.length; i += 2) if (out.headers[i].toLowerCase() !== 'content-length') headers.push(out.headers[i], out.headers[i + 1]);
+      headers.push('Content-Length', String(out.body.length));
+      this.buildHead(this.status, '', headers, true, false);
+      this.writeDown(out.body);
+    } else if (this.pendingHead !== undefined) {
+      this.flushHead(this.chunked ? LAST_CHUNK : '');
+    } else if (this.chunked) {
+      this.client.write(LAST_CHUNK);
+    }
+    this.releaseUpstream(this.upstreamKeepAlive);
+    this.settle(this.status >= 500);
+    this.resolveStreamClosed?.();
+    // A body the worker no longer reads (it answered early) is read and dropped.
+    this.discardBody = true;
+    this.maybeFinished();
+  }
+
+  onUpstreamFailure(err: NodeJS.ErrnoException): void {
+    this.detachUpstream();
+    if (this.responseDone || this.gone) return;
+    if (this.isStream && (this.headSent || this.pendingHead !== undefined)) {
+      // An event stream has no end of its own: its worker going away ends it cleanly (the client reconnects).
+      return this.endStream();
+    }
+    if (this.headSent) {
+      // Too late for a status: cut the connection so the client sees the response incomplete.
+      this.settle(true);
+      this.conn.destroy();
+      return;
+    }
+    this.pendingHead = undefined;
+    this.buffering = undefined;
+    const worker = this.worker!;
+    const code = err.code ?? '';
+    // A pooled connection the worker closed just as it was reused, or a refused one (the worker just
+    // died, its exit not yet seen): safe to retry once, when no request body was sent.
+    if (!this.isRetry && !this.forwarded.hasBody && (this.upstreamReused || code === 'ECONNREFUSED') && RETRYABLE.has(code)) {
+      // Another ready worker: this one may be dead while still listed as live.
+      const next = this.ctx.pick(worker) ?? worker;
+      if (next !== worker) {
+        worker.requestFinished(false);
+        next.requestStarted();
+      }
+      this.isRetry = true;
+      this.interim = false;
+      return this.attach(next);
+    }
+    this.status = 502;
+    this.settle(true);
+    this.discardBody = true;
+    const body = `Smooth Reload: the worker failed while handling this request (${code || err.message}).\n`;
+    this.writeSimple(502, ['Content-Type', 'text/plain; charset=utf-8'], body);
+  }
+
+  /** The client connection closed with this exchange in it. */
+  clientGone(): void {
+    this.gone = true;
+    this.detachUpstream()?.destroy();
+    // A request the client abandoned is not the worker's failure.
+    this.settle(false);
+    this.resolveStreamClosed?.();
+  }
+
+  // ---- writing ----------------------------------------------------------------
+
+  private buildHead(status: number, statusMessage: string, headers: string[], hasLength: boolean, noBody: boolean): void {
+    if (!noBody && !hasLength) {
+      if (this.http10) this.closeConnection = true;
+      else {
+        headers.push('Transfer-Encoding', 'chunked');
+        this.chunked = true;
+      }
+    }
+    if (!this.clientKeepAlive || this.ctx.closing()) this.closeConnection = true;
+    if (this.closeConnection) headers.push('Connection', 'close');
+    else if (this.http10) headers.push('Connection', 'keep-alive');
+    this.pendingHead = serializeHead(`HTTP/1.1 ${status} ${statusMessage || STATUS_TEXT[status] || 'Unknown'}`, headers);
+    if (this.isStream) this.flushHead('');
+  }
+
+  private flushHead(after: string): void {
+    this.client.write(this.pendingHead + after, 'latin1');
+    this.pendingHead = undefined;
+    this.headSent = true;
+  }
+
+  private writeDown(chunk: Buffer): void {
+    const client = this.client;
+    if (!chunk.length) return;
+    let ok: boolean;
+    if (this.pendingHead !== undefined || this.chunked) {
+      client.cork();
+      if (this.pendingHead !== undefined) this.flushHead('');
+      if (this.chunked) client.write(chunkPrefix(chunk.length));
+      ok = client.write(chunk);
+      if (this.chunked) ok = client.write('\r\n');
+      client.uncork();
+    } else {
+      ok = client.write(chunk);
+    }
+    if (ok || this.clientFull || !this.upstream || this.responseDone) return;
+    // The client reads slower than the worker writes: stop reading the worker until it catches up.
+    this.clientFull = true;
+    this.upstream.socket.pause();
+    client.once('drain', this.onClientDrain);
+  }
+
+  /** A whole response from the master itself (local, 502, 503). */
+  private writeSimple(status: number, headers: string[], body: string | Buffer): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const all = [...headers, 'Content-Length', String(bytes.length)];
+    if (!this.clientKeepAlive || this.ctx.closing()) this.closeConnection = true;
+    if (this.closeConnection) all.push('Connection', 'close');
+    else if (this.http10) all.push('Connection', 'keep-alive');
+    const head = serializeHead(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'OK'}`, all);
+    this.client.cork();
+    this.client.write(head, 'latin1');
+    if (this.request.method !== 'HEAD') this.client.write(bytes);
+    this.client.uncork();
+    this.headSent = true;
+    this.responseDone = true;
+    this.maybeFinished();
+  }
+
+  // ---- bookkeeping -------------------------------------------------------------
+
+  private releaseUpstream(keepAlive: boolean): void {
+    this.detachUpstream()?.release(keepAlive && this.requestDone);
+  }
+
+  /** Counted once per request on its worker: done, failed, and how long it took. */
+  private settle(failed: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    const worker = this.worker;
+    if (!worker) return;
+    if (failed) worker.recordFailure(this.request.method, this.request.url, this.status || 502);
+    worker.requestFinished(failed, Date.now() - this.startedAt);
+    this.ctx.requestDone(worker);
+  }
+
+  private becomeStream(): void {
+    // A server-sent event stream is a long connection: it must not hold up draining.
+    this.settle(false);
+    const closed = new Promise<void>((resolve) => (this.resolveStreamClosed = resolve));
+    this.ctx.trackStream(this.worker!, {
+      closed,
+      close: () => {
+        this.endStream();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  private endStream(): void {
+    if (this.responseDone || this.gone) return;
+    this.detachUpstream()?.destroy();
+    if (this.pendingHead !== undefined) this.flushHead('');
+    if (this.chunked) this.client.write(LAST_CHUNK);
+    else this.closeConnection = true;
+    this.responseDone = true;
+    this.discardBody = true;
+    this.resolveStreamClosed?.();
+    this.maybeFinished();
+  }
+
+  private maybeFinished(): void {
+    if (this.finished || !this.requestDone || !this.responseDone) return;
+    this.finished = true;
+    this.conn.exchangeDone(this);
+  }
+}
+
+function noop(): void {
+  // Errors end in 'close', which is handled.
+}
