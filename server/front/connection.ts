@@ -67,6 +67,8 @@ export class ClientConnection {
   /** Bytes of a request arrived but not yet a whole head (for the timeout's answer). */
   private partialHead = false;
   private clientEnded = false;
+  /** We half-closed: whatever the client still sends is not read as requests. */
+  private ending = false;
   private gone = false;
   private readonly pauses = new Set<string>();
 
@@ -128,6 +130,7 @@ export class ClientConnection {
 
   /** Half-close (our responses are all written); the client closes its side on reading the end. */
   private end(): void {
+    this.ending = true;
     this.socket.setTimeout(0);
     this.socket.end();
     // A client that never closes its side is not waited for.
@@ -135,6 +138,7 @@ export class ClientConnection {
   }
 
   private readonly onData = (data: Buffer): void => {
+    if (this.ending) return;
     if (this.exchanges.length === 0) this.partialHead = true;
     const parsed = this.parser.execute(data);
     if (typeof parsed !== 'number') return this.badRequest(parsed);
@@ -180,8 +184,8 @@ export class ClientConnection {
   private badRequest(err: ParseError): void {
     if (this.exchanges.length) {
       // Garbage after a good request: serve that one, then close.
-      this.exchanges[this.exchanges.length - 1].closeConnection = true;
       this.socket.pause();
+      this.exchanges[this.exchanges.length - 1].abandonRequest();
       return;
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -438,7 +442,8 @@ class Exchange implements ResponseSink {
     this.releaseUpstream(this.upstreamKeepAlive);
     this.settle(this.status >= 500);
     this.resolveStreamClosed?.();
-    // A body the worker no longer reads (it answered early) is read and dropped.
+    // The worker answered before the whole body arrived: the rest is not waited for.
+    if (!this.requestDone) this.closeConnection = true;
     this.discardBody = true;
     this.maybeFinished();
   }
@@ -478,6 +483,13 @@ class Exchange implements ResponseSink {
     this.discardBody = true;
     const body = `Smooth Reload: the worker failed while handling this request (${code || err.message}).\n`;
     this.writeSimple(502, ['Content-Type', 'text/plain; charset=utf-8'], body);
+  }
+
+  /** The rest of the request will not be read: answer, then close the connection. */
+  abandonRequest(): void {
+    this.closeConnection = true;
+    this.discardBody = true;
+    this.maybeFinished();
   }
 
   /** The client connection closed with this exchange in it. */
@@ -537,7 +549,8 @@ class Exchange implements ResponseSink {
   private writeSimple(status: number, headers: string[], body: string | Buffer): void {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const all = [...headers, 'Content-Length', String(bytes.length)];
-    if (!this.clientKeepAlive || this.ctx.closing()) this.closeConnection = true;
+    // A body not read yet (maybe never sent: Expect: 100-continue) is not waited for.
+    if (!this.clientKeepAlive || this.ctx.closing() || !this.requestDone) this.closeConnection = true;
     if (this.closeConnection) all.push('Connection', 'close');
     else if (this.http10) all.push('Connection', 'keep-alive');
     const head = serializeHead(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'OK'}`, all);
@@ -593,7 +606,7 @@ class Exchange implements ResponseSink {
   }
 
   private maybeFinished(): void {
-    if (this.finished || !this.requestDone || !this.responseDone) return;
+    if (this.finished || !this.responseDone || (!this.requestDone && !this.closeConnection)) return;
     this.finished = true;
     this.conn.exchangeDone(this);
   }

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { LIVE_RELOAD_PREFIX } from '../../server/front/live-reload';
 import { startMaster, type RunningMaster } from '../helpers/master';
 import { makeProject } from '../helpers/project';
 
@@ -49,6 +50,11 @@ const server = http.createServer((req, res) => {
     let sent = 0;
     const pump = () => { while (sent < size) { sent += block.length; if (!res.write(block)) return res.once('drain', pump); } res.end(); };
     return pump();
+  }
+  if (url.pathname === '/early') {
+    // Answers without reading the body (like a 413 for an upload that is too large).
+    res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close' });
+    return res.end('too large\\n');
   }
   if (url.pathname === '/headers') {
     res.setHeader('Set-Cookie', ['a=1', 'b=2']);
@@ -154,6 +160,36 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
     assert.equal(Number(big.headers['content-length']), 32 * 1024 * 1024);
   });
 
+  it('passes on an answer the worker gives before reading the body, then closes that connection', async () => {
+    const body = Buffer.alloc(4 * 1024 * 1024, 'u');
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: master.port, method: 'POST', path: '/early', agent: false, headers: { 'Content-Length': body.length } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      // The connection may be closed while the body is still being written: that is the point.
+      req.on('error', (err: NodeJS.ErrnoException) => (['EPIPE', 'ECONNRESET'].includes(err.code ?? '') ? undefined : reject(err)));
+      req.end(body);
+    });
+    assert.deepEqual(answer, { status: 413, text: 'too large\n' });
+    const ok = await request(master.port, { path: '/next' });
+    assert.equal(String(ok.body), 'hello GET /next\n');
+  });
+
+  it('answers a client that half-closed after its request', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ port: master.port, host: '127.0.0.1', allowHalfOpen: true });
+      let got = '';
+      socket.on('data', (d) => (got += d));
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+      socket.end('GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(text.endsWith('hello GET /half\n'), text);
+  });
+
   it('answers HEAD with headers only and keeps the connection usable', async () => {
     const { text } = await raw(master.port, 'HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n', (t) => t.includes('hello GET /after\n'));
     const responses = text.split(/(?=HTTP\/1\.1 )/);
@@ -187,6 +223,14 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
       socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
     });
     assert.match(socketText, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it('answers a request the master serves itself without waiting for a body the client holds back', async () => {
+    // The client waits for 100 Continue before sending its body; a final answer means it never will.
+    const { text, closed } = await raw(master.port, `POST ${LIVE_RELOAD_PREFIX}/nothing HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n`);
+    assert.match(text, /^HTTP\/1\.1 404 /);
+    assert.match(text, /\r\nConnection: close\r\n/i);
+    assert.ok(closed);
   });
 
   it('speaks HTTP/1.0: closes after the answer unless asked to keep alive', async () => {
