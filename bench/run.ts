@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { latencyDuringReloads, median, ratio, reloadTimings, round, type ReloadTiming, type Sample } from './analysis';
 import { RssSampler, cpuMs, processTree, processesUnder } from './procs';
-import { MASTER_NODE_FLAGS } from '../server/node-flags';
+import { MASTER_NODE_FLAGS, masterEnv } from '../server/node-flags';
 import { CLI, REPO, TOOLS, spawned, stopChild, type ReloadMarkRaw, type Tool, type ToolSession } from './tools';
 
 const PEERS = { pm2: '7.0.4', nodemon: '3.1.14' } as const;
@@ -372,7 +372,7 @@ async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult
     }
     {
       const [cmd, args] = pre([process.execPath, ...MASTER_NODE_FLAGS, CLI, 'serve', 'app.js', '--port', '0', '--workers', '1', '--no-watch', '--json']);
-      const child = spawn(cmd, args, { cwd: dir, env: { ...process.env }, stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(cmd, args, { cwd: dir, env: masterEnv(process.env), stdio: ['ignore', 'pipe', 'ignore'] });
       spawned.add(child);
       let url = '';
       readline.createInterface({ input: child.stdout! }).on('line', (line) => {

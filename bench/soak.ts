@@ -17,7 +17,7 @@ import * as readline from 'node:readline';
 import { ControlClient } from '../server/control/client';
 import type { MasterStatus, ReloadResult } from '../server/protocol';
 import { readStateFile } from '../server/state-file';
-import { MASTER_NODE_FLAGS } from '../server/node-flags';
+import { MASTER_NODE_FLAGS, masterEnv } from '../server/node-flags';
 import { descendantsOf, fdCount, processesUnder, rssBytes, waitFor, waitNoProcessesUnder } from '../test/helpers/processes';
 
 export interface SoakOptions {
@@ -84,6 +84,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   fs.writeFileSync(path.join(dir, 'app.js'), app(0));
   const proc = spawn(process.execPath, [...MASTER_NODE_FLAGS, CLI, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
     cwd: dir,
+    env: masterEnv(process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

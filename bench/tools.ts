@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { MASTER_NODE_FLAGS } from '../server/node-flags';
+import { MASTER_NODE_FLAGS, masterEnv } from '../server/node-flags';
 
 export const REPO = path.resolve(__dirname, '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
@@ -119,7 +119,7 @@ function smoothReload(id: string, label: string, viaCommand: boolean): Tool {
     async start(ctx) {
       const output: string[] = [];
       const args = [...MASTER_NODE_FLAGS, CLI, 'serve', 'app.js', '--port', '0', '--workers', '2', '--json', ...(viaCommand ? ['--no-watch'] : [])];
-      const child = track(spawn(process.execPath, args, { cwd: ctx.dir, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }), output);
+      const child = track(spawn(process.execPath, args, { cwd: ctx.dir, env: masterEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] }), output);
       const events: { kind: string; id?: number; at: number; url?: string; ok?: boolean }[] = [];
       readline.createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

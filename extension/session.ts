@@ -10,7 +10,7 @@ import * as readline from 'node:readline';
 import { ControlClient, type RequestBody } from '../server/control/client';
 import type { Finding, MasterEvent, MasterStatus } from '../server/protocol';
 import { isAlive, readStateFile } from '../server/state-file';
-import { MASTER_NODE_FLAGS } from '../server/node-flags';
+import { MASTER_NODE_FLAGS, masterEnv } from '../server/node-flags';
 import { FindingStore } from './findings-map';
 import type { Phase, SessionSnapshot } from './status-view';
 
@@ -107,7 +107,7 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     const args = [...MASTER_NODE_FLAGS, options.cliPath, 'serve', '--json', '--port', String(options.port), '--cwd', this.folder];
     if (options.logLevel) args.push('--log-level', options.logLevel);
     const useHost = options.nodePath === process.execPath && !!process.versions.electron;
-    const env = { ...process.env, ...options.env, ...(useHost ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
+    const env = masterEnv({ ...process.env, ...options.env, ...(useHost ? { ELECTRON_RUN_AS_NODE: '1' } : {}) });
     if (!useHost) delete env.ELECTRON_RUN_AS_NODE;
     // Own process group, so stop() can sweep the workers too if the master does not exit.
     const child = spawn(options.nodePath, args, { cwd: this.folder, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -70,6 +70,7 @@ export class ClientConnection {
   /** We half-closed: whatever the client still sends is not read as requests. */
   private ending = false;
   private gone = false;
+  private closeTimer: NodeJS.Timeout | undefined;
   private readonly pauses = new Set<string>();
 
   constructor(
@@ -134,7 +135,7 @@ export class ClientConnection {
     this.socket.setTimeout(0);
     this.socket.end();
     // A client that never closes its side is not waited for.
-    setTimeout(() => this.socket.destroy(), KEEP_ALIVE_TIMEOUT_MS).unref();
+    this.closeTimer ??= setTimeout(() => this.socket.destroy(), KEEP_ALIVE_TIMEOUT_MS).unref();
   }
 
   private readonly onData = (data: Buffer): void => {
@@ -211,6 +212,8 @@ export class ClientConnection {
 
   private readonly onClose = (): void => {
     this.gone = true;
+    // The timer would keep the socket and everything it references alive for its 5 s.
+    clearTimeout(this.closeTimer);
     for (const exchange of this.exchanges.splice(0)) exchange.clientGone();
     setImmediate(() => this.parser.close());
     this.ctx.forget(this);

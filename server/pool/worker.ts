@@ -11,6 +11,7 @@ import { STANDBY_ENV, isWorkerMessage, type GoMessage } from '../runners/worker-
 import { parseBootError } from '../runners/boot-error';
 import { descendants, listeningPorts } from '../runners/proc-info';
 import { IdleUpstreams } from '../front/upstream';
+import { withoutMasterOnlyEnv } from '../node-flags';
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
 
@@ -434,7 +435,7 @@ async function probeHttp(port: number, pathName: string, cancelled: () => boolea
 
 /** The environment every Node or command worker starts with, before its own id and generation. */
 function workerBaseEnv(spec: WorkerSpec): Record<string, string> {
-  return { ...(process.env as Record<string, string>), ...spec.env, SMOOTH_RELOAD_WORKER: '1' };
+  return { ...withoutMasterOnlyEnv(process.env), ...spec.env, SMOOTH_RELOAD_WORKER: '1' };
 }
 
 /**
