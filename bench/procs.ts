@@ -1,10 +1,6 @@
 /** /proc helpers for the bench: process trees, their RSS, and leftovers (Linux only). */
 import * as fs from 'node:fs';
-
-interface ProcEntry {
-  pid: number;
-  ppid: number;
-}
+import { descendants } from '../server/runners/proc-info';
 
 /** The fields of /proc/<pid>/stat after comm (state first), or undefined when the process is gone. */
 function statFields(pid: number | string): string[] | undefined {
@@ -17,35 +13,15 @@ function statFields(pid: number | string): string[] | undefined {
   }
 }
 
-function readProcs(): ProcEntry[] {
-  const out: ProcEntry[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const rest = statFields(name);
-    if (rest) out.push({ pid: Number(name), ppid: Number(rest[1]) });
-  }
-  return out;
-}
-
 /** The roots and all their descendants that are alive now. */
 export function processTree(roots: readonly number[]): number[] {
-  const procs = readProcs();
-  const children = new Map<number, number[]>();
-  for (const p of procs) {
-    let list = children.get(p.ppid);
-    if (!list) children.set(p.ppid, (list = []));
-    list.push(p.pid);
+  const all = new Set<number>();
+  for (const root of roots) {
+    if (!statFields(root)) continue;
+    all.add(root);
+    for (const pid of descendants(root).pids) all.add(pid);
   }
-  const alive = new Set(procs.map((p) => p.pid));
-  const seen = new Set<number>();
-  const stack = roots.filter((r) => alive.has(r));
-  while (stack.length) {
-    const pid = stack.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return [...seen];
+  return [...all];
 }
 
 /** CPU time a process has used so far, user + system, in ms (0 when gone); clock ticks are 10 ms on Linux. */

@@ -5,6 +5,7 @@
  */
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME, configFileError, isLoopback, type ResolvedConfig } from './config';
 import { ControlServer } from './control/server';
@@ -18,6 +19,7 @@ import { PROTOCOL_VERSION, type Finding, type MasterEvent, type MasterStatus, ty
 import { isAlive, readStateFile, removeStateFile, writeStateFile, StateFileError } from './state-file';
 import { describePortHolder } from './port-holder';
 import type { ChangeBatch } from './watch/classify';
+import { CoveredSaves } from './watch/covered-saves';
 import { ProjectWatcher } from './watch/watcher';
 import { VERSION } from './version';
 
@@ -55,6 +57,8 @@ export class Master extends EventEmitter<MasterEvents> {
   private watcher: ProjectWatcher | undefined;
   private state: MasterStatus['state'] = 'starting';
   private readonly findings = new Map<string, Finding[]>();
+  /** Saves the watcher's reloads started for, so the extension's request for the same save joins them. */
+  private readonly covered = new CoveredSaves<Promise<ReloadResult>>();
   private readonly disposers: (() => void)[] = [];
   private closePromise: Promise<void> | undefined;
   private wroteState = false;
@@ -222,7 +226,9 @@ export class Master extends EventEmitter<MasterEvents> {
       case 'rollback': {
         const reason = request.type === 'reload' ? (request.reason ?? 'requested') : request.type;
         const files = request.type === 'reload' ? (request.files ?? []) : [];
-        const done = this.reload(request.type, reason, files);
+        // The same save, already being served by a reload the watcher started: join that one.
+        const joined = this.covered.find(files.map((f) => path.resolve(this.config.cwd, f)), mtimeOf);
+        const done = joined ?? this.reload(request.type, reason, files);
         return request.wait === false ? { accepted: true } : done;
       }
       case 'stop':
@@ -235,8 +241,8 @@ export class Master extends EventEmitter<MasterEvents> {
     const rel = (files: string[]) => files.map((f) => path.relative(this.config.cwd, f));
     // The options are read once, at start: a changed config file is a note, not a code reload.
     if (batch.config.length) this.setFindings('config', [configChangedFinding(batch.config[0])]);
-    if (batch.restart.length) void this.reload('restart', `changed ${rel(batch.restart).join(', ')}`, []);
-    else if (batch.code.length) void this.reload('reload', `changed ${summarizeFiles(rel(batch.code))}`, []);
+    if (batch.restart.length) this.covered.record([...batch.restart, ...batch.code], mtimeOf, this.reload('restart', `changed ${rel(batch.restart).join(', ')}`, []));
+    else if (batch.code.length) this.covered.record(batch.code, mtimeOf, this.reload('reload', `changed ${summarizeFiles(rel(batch.code))}`, []));
     else if (batch.css.length || batch.asset.length) {
       this.publish({ kind: 'browser-reload', reason: batch.asset.length ? 'asset' : 'css', files: rel([...batch.css, ...batch.asset]) });
     }
@@ -294,6 +300,14 @@ export class Master extends EventEmitter<MasterEvents> {
       for (const s of ['SIGUSR1', 'SIGHUP'] as const) process.off(s, onReload);
       for (const s of ['SIGTERM', 'SIGINT'] as const) process.off(s, onStop);
     });
+  }
+}
+
+function mtimeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
   }
 }
 

@@ -95,7 +95,7 @@ export class ClientConnection {
 
   /** For a stopping front: close now if nothing is in flight (else after the current response). */
   closeIfIdle(): void {
-    if (this.idle && !this.gone) this.socket.end();
+    if (this.idle && !this.gone && !this.ending) this.end();
   }
 
   pause(reason: string): void {
@@ -153,6 +153,8 @@ export class ClientConnection {
 
   private onHead(head: MessageHead): AfterHead {
     this.partialHead = false;
+    // Pipelined behind a request after which the connection closes: not served.
+    if (this.ending) return AfterHead.Body;
     if (head.upgrade) {
       this.upgradeHead = head;
       return AfterHead.Upgrade;

@@ -1,6 +1,6 @@
 /** Process hygiene for tests: find processes that belong to a folder (cwd or argv inside it). */
 import * as fs from 'node:fs';
-import { rssBytes as procRssBytes } from '../../server/runners/proc-info';
+import { descendants, rssBytes as procRssBytes } from '../../server/runners/proc-info';
 
 export interface ProcInfo {
   pid: number;
@@ -73,34 +73,9 @@ export function rssBytes(pid: number): number {
   return procRssBytes(pid) ?? -1;
 }
 
-/** Direct and indirect children of a process (from /proc/<pid>/stat), alive now. */
+/** Every descendant of `root` (children, their children, …). */
 export function descendantsOf(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) comes after the command name in parentheses, which may hold spaces.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parent.set(Number(entry), ppid);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const out: number[] = [];
-  const wanted = new Set([root]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (wanted.has(ppid) && !wanted.has(pid)) {
-        wanted.add(pid);
-        out.push(pid);
-        grew = true;
-      }
-    }
-  }
-  return out;
+  return descendants(root).pids;
 }
 
 /** TCP ports a process listens on (IPv4 and IPv6), from its socket fds and /proc/net/tcp*. */

@@ -52,8 +52,10 @@ const server = http.createServer((req, res) => {
     return pump();
   }
   if (url.pathname === '/early') {
-    // Answers without reading the body (like a 413 for an upload that is too large).
-    res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close' });
+    // Answers without reading the body (like a 413 for an upload that is too large). Node then
+    // reads and drops the rest itself; an app that also closes the connection may reset it before
+    // the answer is read (architecture.md, "Answers before the body").
+    res.writeHead(413, { 'Content-Type': 'text/plain' });
     return res.end('too large\\n');
   }
   if (url.pathname === '/headers') {
