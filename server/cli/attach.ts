@@ -5,12 +5,12 @@
  * (pid file missing, unreadable or stale), 64 bad options.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { Attacher } from '../attach/attach';
-import { resolveAttach, type AttachConfigInput, type ResolvedAttach } from '../attach/config';
+import type { AttachConfigInput, ResolvedAttach } from '../attach/config';
 import { PRESET_NAMES } from '../attach/presets';
-import { PID_FILE_CODES, type AttachCode } from '../attach/verify';
-import { Logger, type LogLevel } from '../logger';
+import type { AttachCode } from '../attach/verify';
+import type { LogLevel } from '../logger';
 import type { MasterEvent } from '../protocol';
+import { CliFailure, EXIT } from './failure';
 import { formatEvent, formatFinding, type Printer } from './format';
 
 const ATTACH_EXIT = { ok: 0, failed: 1, noMaster: 2 } as const;
@@ -45,6 +45,12 @@ export function registerAttachCommand(program: Command, out: Printer): void {
     .option('--polling', 'watch by polling (network drives, containers)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (opts) => {
+      // Loaded here, not at start: the watcher and config schemas are for this command only.
+      const { Attacher } = require('../attach/attach') as typeof import('../attach/attach');
+      const { resolveAttach } = require('../attach/config') as typeof import('../attach/config');
+      const { PID_FILE_CODES } = require('../attach/verify') as typeof import('../attach/verify');
+      const { ConfigError } = require('../config') as typeof import('../config');
+      const { Logger } = require('../logger') as typeof import('../logger');
       const overrides: Partial<AttachConfigInput> = {
         preset: opts.preset,
         pidFile: opts.pidFile,
@@ -65,7 +71,7 @@ export function registerAttachCommand(program: Command, out: Printer): void {
       } catch (err) {
         // The extension reads stdout: tell it too, then let main() print it and exit 64.
         if (opts.json) out.stdout(JSON.stringify({ kind: 'log', level: 'error', message: (err as Error).message } satisfies MasterEvent) + '\n');
-        throw err;
+        throw err instanceof ConfigError ? new CliFailure(err.message, EXIT.usage) : err;
       }
       const logger = new Logger(opts.logLevel as LogLevel);
       const print = opts.json ? (e: MasterEvent) => out.stdout(JSON.stringify(e) + '\n') : (e: MasterEvent) => printHuman(out, e, config.cwd);

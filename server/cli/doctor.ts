@@ -1,7 +1,6 @@
 /** `smooth-reload doctor [dir] [--json]`: print the doctor's findings; exit 1 when any is an error. */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { runDoctor } from '../doctor';
 import type { Finding } from '../protocol';
 import { formatFinding, type Printer } from './format';
 
@@ -31,6 +30,8 @@ export function registerDoctorCommand(program: Command, out: Printer): void {
     .option('--json', 'print {"findings": [...]} as JSON')
     .action(async (dirArg: string, opts: { json?: boolean }) => {
       const dir = path.resolve(dirArg);
+      // Loaded here, not at start: the other commands do not need the doctor's checks.
+      const { runDoctor } = require('../doctor') as typeof import('../doctor');
       const findings = await runDoctor({ dir });
       out.stdout(opts.json ? JSON.stringify({ findings }) + '\n' : formatDoctor(findings, dir));
       if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;

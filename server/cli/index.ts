@@ -4,18 +4,30 @@
  */
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, resolveConfig, type ConfigInput } from '../config';
+import type { ConfigInput } from '../config';
 import { ControlClient, ControlError } from '../control/client';
-import { Logger, type LogLevel } from '../logger';
-import { Master, MasterStartError } from '../master';
+import type { LogLevel } from '../logger';
 import type { MasterEvent, MasterStatus, ReloadResult } from '../protocol';
 import { readStateFile } from '../state-file';
 import { VERSION } from '../version';
+import { CliFailure, EXIT } from './failure';
 import { formatEvent, formatFinding, formatStatus, type Printer } from './format';
 import { registerExtraCommands } from './extra';
 
-/** Exit codes shared by every command. */
-export const EXIT = { ok: 0, failed: 1, noMaster: 2, usage: 64 } as const;
+export { EXIT };
+
+/**
+ * The master, its config and everything they bring (chokidar, the front, the doctor) load only
+ * for `serve` (doctor and attach likewise load their own): the short client commands (`reload`,
+ * `status`, …) start faster without them.
+ */
+function loadMaster() {
+  // require(), not import(): the bundle is CommonJS, and esbuild turns these into lazy module inits.
+  const { ConfigError, resolveConfig } = require('../config') as typeof import('../config');
+  const { Master, MasterStartError } = require('../master') as typeof import('../master');
+  const { Logger } = require('../logger') as typeof import('../logger');
+  return { ConfigError, resolveConfig, Master, MasterStartError, Logger };
+}
 
 function intArg(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -60,7 +72,13 @@ export function buildProgram(out: Printer): Command {
         nodeArgs: opts.nodeArg,
         ...(opts.watch === false ? { watch: { enabled: false } } : {}),
       };
-      const config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides });
+      const { ConfigError, resolveConfig, Master, MasterStartError, Logger } = loadMaster();
+      let config: ReturnType<typeof resolveConfig>;
+      try {
+        config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides });
+      } catch (err) {
+        throw err instanceof ConfigError ? new CliFailure(err.message, EXIT.usage) : err;
+      }
       const logger = new Logger(config.logLevel as LogLevel);
       const master = new Master({ config, logger, distDir: distDir(), handleSignals: true });
       if (opts.json) master.on('event', (e) => out.stdout(JSON.stringify(e) + '\n'));
@@ -72,7 +90,9 @@ export function buildProgram(out: Printer): Command {
       }
       const runs = config.entry ? path.relative(config.cwd, path.resolve(config.cwd, config.entry)) : config.command;
       if (!opts.json) out.stdout(`Smooth Reload ${VERSION}: ${runs} with ${config.workers} worker${config.workers > 1 ? 's' : ''}${config.watch.enabled ? ', watching for changes' : ''}\n`);
-      const { url, firstBoot } = await master.start();
+      const { url, firstBoot } = await master.start().catch((err: unknown) => {
+        throw err instanceof MasterStartError ? new CliFailure(err.message, EXIT.failed) : err;
+      });
       if (opts.json) out.stdout(JSON.stringify({ kind: 'listening', url }) + '\n');
       else out.stdout(`  ➜ ${url}${firstBoot.ok ? '' : '  (first start failed: serving 503 until a save fixes it)'}\n`);
       // The master runs until a signal or a "stop" request; signal handlers exit the process.
@@ -155,17 +175,13 @@ export async function main(argv: string[], out: Printer): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof CliFailure) {
       out.stderr(`smooth-reload: ${err.message}\n`);
-      return EXIT.usage;
+      return err.code;
     }
     if (err instanceof ControlError) {
       out.stderr(`smooth-reload: ${err.message}\n`);
       return err.code === 'SR_NO_MASTER' || err.code === 'SR_STALE_STATE' ? EXIT.noMaster : EXIT.failed;
-    }
-    if (err instanceof MasterStartError) {
-      out.stderr(`smooth-reload: ${err.message}\n`);
-      return EXIT.failed;
     }
     out.stderr(`smooth-reload: unexpected error: ${(err as Error).stack ?? err}\n`);
     return EXIT.failed;
