@@ -282,6 +282,16 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
     assert.equal(String(ok.body), 'hello GET /still\n');
   });
 
+  it('answers a head that stalls with 408 and closes; closes an idle keep-alive connection without a word', async () => {
+    // Both after KEEP_ALIVE_TIMEOUT_MS (5 s) of silence; the raw() deadline bounds the wait.
+    const stalled = await raw(master.port, 'GET /slow HTTP/1.1\r\nHost: x\r\n', () => false, 15_000);
+    assert.match(stalled.text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.ok(stalled.closed);
+    const idle = await raw(master.port, 'GET /once HTTP/1.1\r\nHost: x\r\n\r\n', () => false, 15_000);
+    assert.ok(idle.closed);
+    assert.ok(idle.text.endsWith('hello GET /once\n'), 'nothing after the answer');
+  });
+
   it('upgrades a connection that already carried ordinary requests', async () => {
     const key = crypto.randomBytes(16).toString('base64');
     const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
