@@ -22,6 +22,8 @@ export interface Burst {
   files: string[];
   /** When the first save of the burst arrived (timers.now()). */
   firstAt: number;
+  /** When the timer that sent it was due (timers.now()); undefined when sent by fire() directly. */
+  dueAt?: number;
 }
 
 export class BurstCoalescer {
@@ -30,6 +32,7 @@ export class BurstCoalescer {
   private readonly writing = new Set<string>();
   private firstAt = 0;
   private timer: unknown;
+  private dueAt: number | undefined;
   private disposed = false;
 
   constructor(
@@ -59,6 +62,7 @@ export class BurstCoalescer {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     const quiet = Math.max(0, this.debounceMs());
     const ms = Math.max(0, Math.min(quiet, this.firstAt + Math.max(quiet, this.maxWaitMs) - now));
+    this.dueAt = now + ms;
     this.timer = this.timers.set(() => this.onQuiet(), ms);
   }
 
@@ -67,7 +71,7 @@ export class BurstCoalescer {
     const now = this.timers.now();
     // Other saves of the same "Save All" are still being written: wait for them, within maxWaitMs.
     if (this.writing.size && now < this.firstAt + this.maxWaitMs) this.arm(now);
-    else this.fire();
+    else this.fire(this.dueAt);
   }
 
   get pending(): number {
@@ -75,12 +79,13 @@ export class BurstCoalescer {
   }
 
   /** Send what is pending now (Reload Now uses this so a pending burst is not reloaded twice). */
-  fire(): void {
+  fire(dueAt?: number): void {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
+    this.dueAt = undefined;
     this.writing.clear();
     if (this.files.size === 0) return;
-    const burst = { files: [...this.files], firstAt: this.firstAt };
+    const burst: Burst = { files: [...this.files], firstAt: this.firstAt, ...(dueAt !== undefined ? { dueAt } : {}) };
     this.files = new Set();
     this.flush(burst);
   }

@@ -30,6 +30,8 @@ export interface SmoothReloadApi {
   statusBarCommand(): string | undefined;
   /** First save of the last burst → its reload request on the wire, in ms. */
   lastSaveToRequestMs(folder?: string): number | undefined;
+  /** How late the debounce timer that sent the last burst fired, in ms. */
+  lastTimerLateMs(folder?: string): number | undefined;
   /** Number of reload requests sent because of saves (one per burst). */
   saveRequests(folder?: string): number;
   /** Events the session received, newest last. */
@@ -63,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Smooth
     statusBarText: () => c.statusBar.view?.text,
     statusBarCommand: () => c.statusBar.view?.command,
     lastSaveToRequestMs: (folder) => c.entry(folder)?.session.lastSaveToRequestMs,
+    lastTimerLateMs: (folder) => c.entry(folder)?.session.lastTimerLateMs,
     saveRequests: (folder) => c.entry(folder)?.saveRequests ?? 0,
     events: (folder) => c.entry(folder)?.events ?? [],
     workersView: () => c.workersView.rows(),
@@ -150,7 +153,7 @@ class Controller {
       saves: new BurstCoalescer(
         (burst) => {
           entry.saveRequests++;
-          session.reloadFiles(burst.files, burst.firstAt).catch((err: Error) => this.log.warn(`${name}: reload request failed: ${err.message}`));
+          session.reloadFiles(burst.files, burst.firstAt, burst.dueAt).catch((err: Error) => this.log.warn(`${name}: reload request failed: ${err.message}`));
         },
         () => readSettings(scope).debounceMs,
       ),

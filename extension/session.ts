@@ -52,6 +52,8 @@ export class MasterSession extends EventEmitter<SessionEvents> {
   private stderrTail: string[] = [];
   /** Milliseconds from the first save of a burst to its reload request on the wire (last burst). */
   lastSaveToRequestMs: number | undefined;
+  /** How late the burst's timer fired: the part of lastSaveToRequestMs that is the extension host's load, not the debounce. */
+  lastTimerLateMs: number | undefined;
 
   constructor(
     readonly folder: string,
@@ -288,18 +290,20 @@ export class MasterSession extends EventEmitter<SessionEvents> {
   }
 
   /** Send a reload/restart/rollback without waiting for it to finish; events report the outcome. */
-  async send(body: RequestBody, firstSaveAt?: number): Promise<void> {
+  async send(body: RequestBody, firstSaveAt?: number, dueAt?: number): Promise<void> {
     const client = this.client;
     if (!client) throw new Error(`no master is running for ${this.folderName}; run "Smooth Reload: Start"`);
     const sent = client.request({ ...body, ...(body.type !== 'status' && body.type !== 'stop' ? { wait: false } : {}) });
     // request() writes the frame synchronously: this is the moment it went on the wire.
-    if (firstSaveAt !== undefined) this.lastSaveToRequestMs = performance.now() - firstSaveAt;
+    const now = performance.now();
+    if (firstSaveAt !== undefined) this.lastSaveToRequestMs = now - firstSaveAt;
+    if (dueAt !== undefined) this.lastTimerLateMs = now - dueAt;
     await sent;
   }
 
   /** Reload the files of one save burst. */
-  reloadFiles(files: string[], firstSaveAt: number): Promise<void> {
-    return this.send({ type: 'reload', reason: files.length === 1 ? `saved ${path.relative(this.folder, files[0])}` : `saved ${files.length} files`, files }, firstSaveAt);
+  reloadFiles(files: string[], firstSaveAt: number, dueAt?: number): Promise<void> {
+    return this.send({ type: 'reload', reason: files.length === 1 ? `saved ${path.relative(this.folder, files[0])}` : `saved ${files.length} files`, files }, firstSaveAt, dueAt);
   }
 
   /** Stop the master: SIGTERM (graceful) for one we started, a `stop` request for an attached one. */

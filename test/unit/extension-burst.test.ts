@@ -41,6 +41,8 @@ describe('extension: save bursts', () => {
     assert.equal(bursts.length, 1);
     assert.equal(bursts[0].files.length, 30);
     assert.equal(bursts[0].firstAt, 0, 'the burst remembers when its first save came');
+    // The last save came at 5.8 (30 × 0.2, the last one before the final advance): quiet 30 ms after it.
+    assert.ok(Math.abs(bursts[0].dueAt! - 35.8) < 1e-9, `due when the quiet window ended, not when the timer ran (${bursts[0].dueAt})`);
   });
 
   it('keeps a burst open while saves keep coming within the window (a slow "Save All")', () => {
@@ -134,6 +136,7 @@ describe('extension: save bursts', () => {
     c.add('/p/a.js');
     c.fire();
     assert.equal(bursts.length, 1);
+    assert.equal(bursts[0].dueAt, undefined, 'sent directly: no timer to be late');
     assert.equal(clock.pending(), 0, 'the window timer is cleared');
     c.add('/p/b.js');
     c.cancel();
