@@ -57,7 +57,7 @@ export class Master extends EventEmitter<MasterEvents> {
   private watcher: ProjectWatcher | undefined;
   private state: MasterStatus['state'] = 'starting';
   private readonly findings = new Map<string, Finding[]>();
-  /** Saves the watcher's reloads started for, so the extension's request for the same save joins them. */
+  /** Saves a reload was started for (by the editor or the watcher): the other report of the same save joins it. */
   private readonly covered = new CoveredSaves<Promise<ReloadResult>>();
   private readonly disposers: (() => void)[] = [];
   private closePromise: Promise<void> | undefined;
@@ -191,9 +191,10 @@ export class Master extends EventEmitter<MasterEvents> {
 
   /** Reload (coalesced). `files` are the saves that asked for it. */
   async reload(kind: ReloadKind, reason: string, files: string[] = []): Promise<ReloadResult> {
-    if (files.length) this.watcher?.markHandled(files);
     if (this.state !== 'stopping') this.setState('reloading');
-    const result = await this.pool.request(kind, reason, files);
+    const done = this.pool.request(kind, reason, files);
+    if (files.length) this.covered.record(files.map((f) => path.resolve(this.config.cwd, f)), mtimeOf, done);
+    const result = await done;
     if (this.state !== 'stopping') this.setState(this.pool.reloading ? 'reloading' : this.pool.live.length ? 'ready' : 'failed');
     return result;
   }
@@ -241,8 +242,12 @@ export class Master extends EventEmitter<MasterEvents> {
     const rel = (files: string[]) => files.map((f) => path.relative(this.config.cwd, f));
     // The options are read once, at start: a changed config file is a note, not a code reload.
     if (batch.config.length) this.setFindings('config', [configChangedFinding(batch.config[0])]);
-    if (batch.restart.length) this.covered.record([...batch.restart, ...batch.code], mtimeOf, this.reload('restart', `changed ${rel(batch.restart).join(', ')}`, []));
-    else if (batch.code.length) this.covered.record(batch.code, mtimeOf, this.reload('reload', `changed ${summarizeFiles(rel(batch.code))}`, []));
+    // A save the editor's request already reloaded for needs no reload of its own.
+    const fresh = (files: string[]) => files.filter((f) => !this.covered.find([f], mtimeOf));
+    const restart = fresh(batch.restart);
+    const code = fresh(batch.code);
+    if (restart.length) this.covered.record([...restart, ...code], mtimeOf, this.reload('restart', `changed ${rel(restart).join(', ')}`, []));
+    else if (code.length) this.covered.record(code, mtimeOf, this.reload('reload', `changed ${summarizeFiles(rel(code))}`, []));
     else if (batch.css.length || batch.asset.length) {
       this.publish({ kind: 'browser-reload', reason: batch.asset.length ? 'asset' : 'css', files: rel([...batch.css, ...batch.asset]) });
     }

@@ -1,9 +1,9 @@
 /**
  * Saves that a reload already started for. A save in VS Code reaches the master twice: through
- * its own watcher and as the extension's `reload` request naming the file. When the watcher's
- * reload started first, the request joins it instead of starting a second reload of the same
- * content. A file counts as covered while its modification time is the one it had when that
- * reload was asked for; any later write makes the request a reload of its own.
+ * its own watcher and as the extension's `reload` request naming the file. Whichever comes first
+ * starts the reload and is recorded here; the second finds the save covered: a request joins that
+ * reload, a watcher event is dropped. A file counts as covered while its modification time is the
+ * one it had when the reload was asked for; any later write makes a reload of its own.
  */
 export type MtimeOf = (file: string) => number | undefined;
 

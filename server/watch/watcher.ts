@@ -21,8 +21,6 @@ export class ProjectWatcher {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly classify;
-  /** mtimes already handled (a save that the editor reported before the watcher saw it). */
-  private readonly handled = new Map<string, number>();
   /** Restarts after a watcher failure back off (a persistent error must not spin). */
   private restartDelayMs = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -52,27 +50,6 @@ export class ProjectWatcher {
     return new Promise((resolve) => watcher.once('ready', () => resolve()));
   }
 
-  /** Files a client already reloaded for; their watcher events with the same mtime are dropped. */
-  markHandled(files: string[]): void {
-    for (const f of files) {
-      const abs = path.resolve(this.options.cwd, f);
-      // The watcher may have seen the save first: take it out of the pending batch.
-      for (const list of Object.values(this.batch) as string[][]) {
-        const i = list.indexOf(abs);
-        if (i >= 0) list.splice(i, 1);
-      }
-      try {
-        this.handled.set(abs, fs.statSync(abs).mtimeMs);
-      } catch {
-        // Deleted: nothing to dedupe.
-      }
-    }
-    if (this.timer && !Object.values(this.batch).some((list: string[]) => list.length)) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-  }
-
   close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -83,17 +60,6 @@ export class ProjectWatcher {
   private onChange(file: string): void {
     const kind = this.classify(file);
     if (kind === 'ignored') return;
-    const seen = this.handled.get(file);
-    if (seen !== undefined) {
-      let mtime = -1;
-      try {
-        mtime = fs.statSync(file).mtimeMs;
-      } catch {
-        // Deleted since.
-      }
-      this.handled.delete(file);
-      if (mtime === seen) return;
-    }
     const list = this.batch[kind];
     if (!list.includes(file)) list.push(file);
     if (this.timer) clearTimeout(this.timer);
