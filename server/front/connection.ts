@@ -6,10 +6,11 @@
  * Each request picks the worker that is live when its head arrives, so a keep-alive client
  * moves to new workers after a reload without its connection ever being closed.
  */
+import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import type { Worker } from '../pool/worker';
 import { forwardedHeaders, responseHeaders, type Forwarded } from './headers';
-import { AfterHead, Http1Parser, LAST_CHUNK, chunkPrefix, serializeHead, type MessageHead, type ParseError } from './http1';
+import { AfterHead, Http1Parser, LAST_CHUNK, serializeHead, writeBody, type MessageHead, type ParseError } from './http1';
 import type { LongConnection } from './upgrade';
 import type { ResponseSink, Upstream } from './upstream';
 
@@ -56,7 +57,10 @@ const MAX_HELD_BODY_BYTES = 1024 * 1024;
 /** The most an extension's transform buffers; a larger response passes through untouched. */
 export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+function statusLine(status: number, message?: string): string {
+  return `HTTP/1.1 ${status} ${message || STATUS_CODES[status] || 'Unknown'}`;
+}
 
 export class ClientConnection {
   private readonly parser: Http1Parser;
@@ -196,7 +200,7 @@ export class ClientConnection {
   }
 
   private answerAndClose(status: number): void {
-    if (this.socket.writable) this.socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (this.socket.writable) this.socket.write(serializeHead(statusLine(status), ['Connection', 'close', 'Content-Length', '0']));
     this.end();
   }
 
@@ -259,6 +263,7 @@ class Exchange implements ResponseSink {
   private responseDone = false;
   private isStream = false;
   private resolveStreamClosed: (() => void) | undefined;
+  private statusMessage = '';
   private buffering: { transform: BodyTransform; headers: string[]; hasLength: boolean; chunks: Buffer[]; size: number } | undefined;
   private clientFull = false;
 
@@ -345,7 +350,7 @@ class Exchange implements ResponseSink {
 
   private writeUp(chunk: Buffer): void {
     const socket = this.upstream!.socket;
-    const ok = this.forwarded.chunked ? (socket.write(chunkPrefix(chunk.length)), socket.write(chunk), socket.write('\r\n')) : socket.write(chunk);
+    const ok = writeBody(socket, chunk, this.forwarded.chunked);
     if (ok || this.upstreamFull) return;
     // The worker reads slower than the client sends: stop reading the client until it catches up.
     this.upstreamFull = true;
@@ -389,10 +394,11 @@ class Exchange implements ResponseSink {
       }
       // 100 Continue, 103 Early Hints: passed on to HTTP/1.1 clients; the real response follows.
       this.interim = true;
-      if (!this.http10) this.client.write(serializeHead(`HTTP/1.1 ${head.status} ${head.statusMessage}`, responseHeaders(head.headers).headers), 'latin1');
+      if (!this.http10) this.client.write(serializeHead(statusLine(head.status, head.statusMessage), responseHeaders(head.headers).headers), 'latin1');
       return AfterHead.SkipBody;
     }
     this.status = head.status;
+    this.statusMessage = head.statusMessage;
     this.upstreamKeepAlive = head.keepAlive;
     const { headers, contentType, hasLength } = responseHeaders(head.headers);
     const method = this.request.method;
@@ -402,7 +408,7 @@ class Exchange implements ResponseSink {
     if (transform) {
       this.buffering = { transform, headers, hasLength, chunks: [], size: 0 };
     } else {
-      this.buildHead(head.status, head.statusMessage, headers, hasLength, noBody);
+      this.buildHead(headers, hasLength, noBody);
     }
     if (this.isStream) this.becomeStream();
     return method === 'HEAD' ? AfterHead.SkipBody : AfterHead.Body;
@@ -416,7 +422,7 @@ class Exchange implements ResponseSink {
       if (b.size <= MAX_TRANSFORM_BYTES) return;
       // Too big to rewrite: passed on as it is.
       this.buffering = undefined;
-      this.buildHead(this.status, '', b.headers, b.hasLength, false);
+      this.buildHead(b.headers, b.hasLength, false);
       for (const c of b.chunks) this.writeDown(c);
       return;
     }
@@ -437,7 +443,7 @@ class Exchange implements ResponseSink {
       const headers: string[] = [];
       for (let i = 0; i < out.headers.length; i += 2) if (out.headers[i].toLowerCase() !== 'content-length') headers.push(out.headers[i], out.headers[i + 1]);
       headers.push('Content-Length', String(out.body.length));
-      this.buildHead(this.status, '', headers, true, false);
+      this.buildHead(headers, true, false);
       this.writeDown(out.body);
     } else if (this.pendingHead !== undefined) {
       this.flushHead(this.chunked ? LAST_CHUNK : '');
@@ -508,7 +514,8 @@ class Exchange implements ResponseSink {
 
   // ---- writing ----------------------------------------------------------------
 
-  private buildHead(status: number, statusMessage: string, headers: string[], hasLength: boolean, noBody: boolean): void {
+  /** The worker's response head for the client, written with the first body bytes (streams: now). */
+  private buildHead(headers: string[], hasLength: boolean, noBody: boolean): void {
     if (!noBody && !hasLength) {
       if (this.http10) this.closeConnection = true;
       else {
@@ -516,11 +523,16 @@ class Exchange implements ResponseSink {
         this.chunked = true;
       }
     }
-    if (!this.clientKeepAlive || this.ctx.closing()) this.closeConnection = true;
+    this.addConnectionHeader(headers, false);
+    this.pendingHead = serializeHead(statusLine(this.status, this.statusMessage), headers);
+    if (this.isStream) this.flushHead('');
+  }
+
+  /** Connection: close when this is the connection's last response, keep-alive where HTTP/1.0 needs it said. */
+  private addConnectionHeader(headers: string[], mustClose: boolean): void {
+    if (mustClose || !this.clientKeepAlive || this.ctx.closing()) this.closeConnection = true;
     if (this.closeConnection) headers.push('Connection', 'close');
     else if (this.http10) headers.push('Connection', 'keep-alive');
-    this.pendingHead = serializeHead(`HTTP/1.1 ${status} ${statusMessage || STATUS_TEXT[status] || 'Unknown'}`, headers);
-    if (this.isStream) this.flushHead('');
   }
 
   private flushHead(after: string): void {
@@ -533,15 +545,14 @@ class Exchange implements ResponseSink {
     const client = this.client;
     if (!chunk.length) return;
     let ok: boolean;
-    if (this.pendingHead !== undefined || this.chunked) {
+    if (this.pendingHead !== undefined) {
+      // Head and first bytes in one write.
       client.cork();
-      if (this.pendingHead !== undefined) this.flushHead('');
-      if (this.chunked) client.write(chunkPrefix(chunk.length));
-      ok = client.write(chunk);
-      if (this.chunked) ok = client.write('\r\n');
+      this.flushHead('');
+      ok = writeBody(client, chunk, this.chunked);
       client.uncork();
     } else {
-      ok = client.write(chunk);
+      ok = writeBody(client, chunk, this.chunked);
     }
     if (ok || this.clientFull || !this.upstream || this.responseDone) return;
     // The client reads slower than the worker writes: stop reading the worker until it catches up.
@@ -555,10 +566,8 @@ class Exchange implements ResponseSink {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const all = [...headers, 'Content-Length', String(bytes.length)];
     // A body not read yet (maybe never sent: Expect: 100-continue) is not waited for.
-    if (!this.clientKeepAlive || this.ctx.closing() || !this.requestDone) this.closeConnection = true;
-    if (this.closeConnection) all.push('Connection', 'close');
-    else if (this.http10) all.push('Connection', 'keep-alive');
-    const head = serializeHead(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'OK'}`, all);
+    this.addConnectionHeader(all, !this.requestDone);
+    const head = serializeHead(statusLine(status), all);
     this.client.cork();
     this.client.write(head, 'latin1');
     if (this.request.method !== 'HEAD') this.client.write(bytes);

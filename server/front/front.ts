@@ -17,8 +17,6 @@ import type { Worker } from '../pool/worker';
 import { ClientConnection, type BodyTransform, type FrontContext, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
 import { tunnelUpgrade, type LongConnection } from './upgrade';
 
-export { MAX_TRANSFORM_BYTES } from './connection';
-
 /** Hooks for what the master serves itself (the live-reload client) and HTML it rewrites. */
 export interface FrontExtension {
   /** A response the master gives itself, without a worker; undefined for requests it does not claim. */

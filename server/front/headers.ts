@@ -93,8 +93,7 @@ export function responseHeaders(rawHeaders: readonly string[]): { headers: strin
 
 /** The first value of a header in raw [name, value, …] pairs; `lowerName` in lower case. */
 export function headerValue(raw: readonly string[], lowerName: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === lowerName.length && raw[i].toLowerCase() === lowerName) return raw[i + 1];
-  return undefined;
+  return headerValues(raw, lowerName)[0];
 }
 
 /** Every value of a header in raw [name, value, …] pairs, in order; `lowerName` in lower case. */

@@ -8,6 +8,8 @@
  * `_http_common` is not documented API; its parser interface has been stable since Node 12 and is
  * checked at load (`assertParserShape`) so a Node that changed it fails loudly at start.
  */
+import type { Writable } from 'node:stream';
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const common = require('_http_common') as { HTTPParser: NativeParserClass; methods: string[] };
 
@@ -147,8 +149,14 @@ export function serializeHead(startLine: string, headers: readonly string[]): st
   return out + '\r\n';
 }
 
-/** One chunk of a chunked body. */
-export function chunkPrefix(length: number): string {
-  return length.toString(16) + '\r\n';
+/** Body bytes as they are, or as one chunk of a chunked body (in one write); false when the socket is full. */
+export function writeBody(socket: Writable, chunk: Buffer, chunked: boolean): boolean {
+  if (!chunked) return socket.write(chunk);
+  socket.cork();
+  socket.write(chunk.length.toString(16) + '\r\n');
+  socket.write(chunk);
+  const ok = socket.write('\r\n');
+  socket.uncork();
+  return ok;
 }
 export const LAST_CHUNK = '0\r\n\r\n';

@@ -100,13 +100,11 @@ export class IdleUpstreams {
 
   /** An idle connection to the worker on `port`, or a new one. */
   take(port: number): Upstream {
-    const now = Date.now();
-    for (let upstream = this.idle.pop(); upstream; upstream = this.idle.pop()) {
-      if (now - upstream.idleSince < REUSE_WITHIN_MS) return upstream;
-      upstream.destroy();
-      // Newest first: everything older than this one is older still.
-      for (const old of this.idle.splice(0)) old.destroy();
-    }
+    const newest = this.idle.pop();
+    if (newest && Date.now() - newest.idleSince < REUSE_WITHIN_MS) return newest;
+    // Newest first: when the newest is too old, every other one is older still.
+    newest?.destroy();
+    for (const old of this.idle.splice(0)) old.destroy();
     return new Upstream(port, this);
   }
 

@@ -63,12 +63,12 @@ http.createServer((req, res) => {
 }).listen(3000);
 `;
 
-function fetchRaw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function fetchRaw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; statusMessage: string; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -93,6 +93,7 @@ describe('live reload: injection and events', function () {
     for (const enc of ['', 'gzip', 'deflate', 'br']) {
       const res = await fetchRaw(`${master.url}page${enc ? `?enc=${enc}` : ''}`, { 'Accept-Encoding': 'gzip, deflate, br' });
       assert.equal(Number(res.headers['content-length']), res.body.length, `${enc || 'identity'}: Content-Length matches the body`);
+      assert.equal(res.statusMessage, 'OK', 'the rewritten response keeps the status line');
       assert.equal(res.headers['content-encoding'], enc || undefined);
       assert.equal(decode(res.body, enc || undefined), `<!doctype html><html><head>${TAG}<title>t</title></head><body>v1 é</body></html>`, `${enc || 'identity'}`);
     }
@@ -112,6 +113,7 @@ describe('live reload: injection and events', function () {
     assert.equal(head.body.length, 0);
     // Past 16 MiB without a Content-Length: passed through as it came, not buffered further.
     const huge = await fetchRaw(`${master.url}huge`);
+    assert.equal(huge.statusMessage, 'OK');
     assert.equal(huge.body.length, '<html><head></head><body>'.length + 17 * 1024 * 1024 + '</body></html>'.length);
     assert.ok(!huge.body.includes(TAG), 'nothing injected');
   });

@@ -230,7 +230,7 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
   it('answers a request the master serves itself without waiting for a body the client holds back', async () => {
     // The client waits for 100 Continue before sending its body; a final answer means it never will.
     const { text, closed } = await raw(master.port, `POST ${LIVE_RELOAD_PREFIX}/nothing HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n`);
-    assert.match(text, /^HTTP\/1\.1 404 /);
+    assert.match(text, /^HTTP\/1\.1 404 Not Found\r\n/);
     assert.match(text, /\r\nConnection: close\r\n/i);
     assert.ok(closed);
   });
