@@ -1,7 +1,7 @@
 /**
- * Node flags and environment for the master process, used wherever Smooth Reload spawns one (the extension, the
- * benchmark, `npm run demo`). V8 reads both when the heap is set up, so they must be on the command
- * line (`v8.setFlagsFromString` at run time changed nothing in the bench).
+ * Node flags for the master process, used wherever Smooth Reload spawns one (the extension, the
+ * benchmark, the soak, `npm run demo`). V8 reads both when the heap is set up, so they must be on
+ * the command line (`v8.setFlagsFromString` at run time changed nothing in the bench).
  * - `--max-semi-space-size=2`: the master proxies every request; under load V8 grows its young
  *   generation to 16 MB per semi-space, which took the master from 68 MB to 102 MB RSS in a 5 s,
  *   50-connection autocannon run. 2 MB semi-spaces keep it near its idle size.
@@ -17,7 +17,8 @@
 export const MASTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=20'];
 
 /**
- * Environment for the master process alone, wherever Smooth Reload spawns one.
+ * Environment for the master process alone, set by the extension, the benchmark and the soak
+ * (`npm run demo` passes only the flags above).
  * - `MALLOC_ARENA_MAX=2`: glibc gives each thread that allocates its own malloc arena (up to 8 per
  *   CPU); the master's native allocations (sockets, parsers, write requests) then spread over
  *   several arenas that are not given back. Under the bench's `Connection: close` load the

@@ -18,7 +18,8 @@ export interface ResponseSink {
 export class Upstream {
   readonly socket: net.Socket;
   private readonly parser: Http1Parser;
-  private sinkOf: ResponseSink | undefined;
+  /** The exchange whose request it carries now; undefined while idle. */
+  sink: ResponseSink | undefined;
   /** It carried a response before: a reset may be the worker closing it as idle just as it was reused. */
   reused = false;
   /** When it last went idle (ms since the epoch). */
@@ -29,18 +30,18 @@ export class Upstream {
   constructor(port: number, private readonly home: IdleUpstreams) {
     this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     this.parser = new Http1Parser('response', {
-      head: (h) => this.sinkOf?.onResponseHead(h) ?? AfterHead.Body,
-      body: (chunk) => this.sinkOf?.onResponseBody(chunk),
-      complete: () => this.sinkOf?.onResponseComplete(),
+      head: (h) => this.sink?.onResponseHead(h) ?? AfterHead.Body,
+      body: (chunk) => this.sink?.onResponseBody(chunk),
+      complete: () => this.sink?.onResponseComplete(),
     });
     this.socket.on('data', (data: Buffer) => {
-      if (!this.sinkOf) return this.fail(Object.assign(new Error('the worker sent data on an idle connection'), { code: 'EPROTO' }));
+      if (!this.sink) return this.fail(Object.assign(new Error('the worker sent data on an idle connection'), { code: 'EPROTO' }));
       const parsed = this.parser.execute(data);
       if (typeof parsed !== 'number') this.fail(Object.assign(new Error(`the worker sent a malformed response (${parsed.code ?? parsed.message})`), { code: parsed.code ?? 'EPROTO' }));
     });
     this.socket.on('end', () => {
       // A body that ends with the connection completes here.
-      if (this.sinkOf) this.parser.finish();
+      if (this.sink) this.parser.finish();
       this.fail(this.error ?? Object.assign(new Error('the worker closed the connection'), { code: 'ECONNRESET' }));
     });
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -49,14 +50,9 @@ export class Upstream {
     this.socket.on('close', () => this.fail(this.error ?? Object.assign(new Error('the connection to the worker closed'), { code: 'ECONNRESET' })));
   }
 
-  /** Carry `sink`'s request. */
-  set sink(sink: ResponseSink) {
-    this.sinkOf = sink;
-  }
-
   /** The response is complete: back to the idle list when both sides allow it, else closed. */
   release(keepAlive: boolean): void {
-    this.sinkOf = undefined;
+    this.sink = undefined;
     this.reused = true;
     if (keepAlive && !this.gone) this.home.put(this);
     else this.destroy();
@@ -64,14 +60,14 @@ export class Upstream {
 
   /** Close it without telling its sink (the exchange gave up on it). */
   destroy(): void {
-    this.sinkOf = undefined;
+    this.sink = undefined;
     this.markGone();
     this.socket.destroy();
   }
 
   private fail(err: NodeJS.ErrnoException): void {
-    const sink = this.sinkOf;
-    this.sinkOf = undefined;
+    const sink = this.sink;
+    this.sink = undefined;
     this.markGone();
     this.socket.destroy();
     sink?.onUpstreamFailure(err);
