@@ -1,18 +1,21 @@
 /**
  * The project files an app loads, followed statically from where it starts: relative `require`,
- * `import … from`, `import()` and `export … from` in JavaScript/TypeScript, `require`/`include` of
- * literal paths (`__DIR__ . '/x.php'`) in PHP, and `--require`/`--import` of project files in
- * "nodeArgs". Dynamic paths are not followed.
+ * `import … from`, `import()` and `export … from` in JavaScript/TypeScript (read from the syntax
+ * tree, so a `require` in a comment or a string is not one), `require`/`include` of literal paths
+ * (`__DIR__ . '/x.php'`) in PHP, and `--require`/`--import` of project files in "nodeArgs".
+ * Dynamic paths are not followed.
  */
 import * as path from 'node:path';
 import type { Facts } from '../facts';
+import { moduleInfo } from '../js/module';
 
-const JS_SPEC = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)(['"])(\.{1,2}\/[^'"]+)\1/gm;
 const PHP_SPEC = /\b(?:require|include)(?:_once)?\s*\(?\s*(?:__DIR__\s*\.\s*)?(['"])([^'"]+\.php)\1/g;
 const JS_EXT = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx', '.json', '/index.js', '/index.ts', '/index.mjs'];
 const MAX_FILES = 5000;
 
-function resolveJs(facts: Facts, from: string, spec: string): string | undefined {
+/** The project file a relative specifier names (undefined for packages and files not in the project). */
+export function resolveJs(facts: Facts, from: string, spec: string): string | undefined {
+  if (!/^\.{1,2}(\/|$)/.test(spec)) return undefined;
   const base = path.resolve(path.dirname(from), spec);
   // TypeScript sources import './x.js' that is really './x.ts'.
   const candidates = [...JS_EXT.map((e) => base + e), base.replace(/\.(c|m)?js$/, '.$1ts')];
@@ -49,8 +52,8 @@ export function loadGraph(facts: Facts): string[] {
         if (facts.files.some((f) => f.abs === abs)) queue.push(abs);
       }
     } else {
-      for (const m of text.matchAll(JS_SPEC)) {
-        const abs = resolveJs(facts, file, m[2]);
+      for (const { source } of moduleInfo(file, text)?.specifiers ?? []) {
+        const abs = resolveJs(facts, file, source);
         if (abs) queue.push(abs);
       }
     }

@@ -1,107 +1,105 @@
 /**
- * SR_SIGTERM_NO_EXIT: the Node entry installs a SIGTERM/SIGINT handler that neither exits nor
- * closes anything. Once a handler exists Node no longer exits on the signal by itself, so every
- * reload waits `reload.killTimeoutMs` for the old worker and then SIGKILLs it (in-flight requests
- * and connections die with it). Static: the handler's body, and functions it calls that are
- * defined in the same file; a call into another module is assumed to shut down (no guessing).
+ * SIGTERM/SIGINT handlers that keep a reload waiting, read from the syntax trees of the files the
+ * app loads (entry, its project imports, preloads):
+ * - SR_SIGTERM_NO_EXIT: a handler that neither exits nor releases what keeps the process alive
+ *   (a server it leaves listening, an interval it leaves running), or that awaits a promise that
+ *   never settles before it would. Once a handler exists Node no longer exits on the signal by
+ *   itself, so every reload waits `reload.killTimeoutMs` for the old worker and then SIGKILLs it.
+ * - SR_SIGTERM_KEEPALIVE: the handler closes an HTTP server with close() alone while the app holds
+ *   long-lived connections (server-sent events, a raised keepAliveTimeout, upgrades): close()
+ *   waits for every open connection to end, so the process stays until the kill.
+ * Handlers defined in another project module are followed; a call into a package is assumed to
+ * shut down (no guessing). `smooth-reload doctor --run` checks the same thing on the running app.
  */
 import * as path from 'node:path';
 import type { Finding } from '../../protocol';
 import type { Facts } from '../facts';
-import { finding, positionAt } from '../finding';
-import { maskSource, matchingBracket } from '../source-scan';
+import { finding } from '../finding';
+import { moduleInfo, type ModuleInfo } from '../js/module';
+import { judge, type Keeper, type Program, type ShutdownVerdict } from '../js/shutdown';
+import { loadGraph, resolveJs } from './load-graph';
 
 const JS = /\.(c|m)?(j|t)sx?$/;
-const SIGNAL_HANDLER = /process\s*\.\s*(?:on|once|addListener|prependListener|prependOnceListener)\s*\(\s*(['"`])(SIGTERM|SIGINT)\1\s*,/g;
-/** Calls that end the process or release what keeps it alive. */
-const SHUTS_DOWN = /process\s*\.\s*(exit|kill|abort)\b|\.\s*(close|closeAllConnections|destroy|stop|shutdown|end|terminate|disconnect|unref|exit|kill)\w*\s*\(|\bclear(Interval|Timeout)\s*\(/i;
-const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'typeof', 'new', 'await', 'async', 'setTimeout', 'setImmediate', 'Promise', 'String', 'Number', 'Date', 'JSON', 'require']);
 
-/** Body text of a function defined in the file under `name`, or undefined. */
-function definitionOf(text: string, masked: string, name: string): string | undefined {
-  const esc = name.replace(/\$/g, '\\$');
-  const patterns = [new RegExp(`function\\s*\\*?\\s*${esc}\\s*\\(`), new RegExp(`\\b(?:const|let|var)\\s+${esc}\\s*=\\s*(?:async\\s*)?`), new RegExp(`^\\s*(?:async\\s+)?${esc}\\s*\\([^)]*\\)\\s*\\{`, 'm')];
-  for (const p of patterns) {
-    const m = p.exec(masked);
-    if (!m) continue;
-    return expressionBody(text, masked, m.index + m[0].length);
+/** The program the app runs: every JavaScript/TypeScript project file it loads, parsed. */
+export function programOf(facts: Facts): Program {
+  const modules = new Map<string, ModuleInfo>();
+  for (const file of loadGraph(facts)) {
+    if (!JS.test(file)) continue;
+    const text = facts.texts.get(file);
+    const info = text === undefined ? undefined : moduleInfo(file, text);
+    if (info) modules.set(file, info);
   }
-  return undefined;
+  return { modules, resolve: (from, source) => resolveJs(facts, from, source) };
 }
 
-/** The function text starting near `from`: a braced body, or an arrow's expression up to `;`/newline. */
-function expressionBody(text: string, masked: string, from: number): string {
-  const arrow = masked.indexOf('=>', from);
-  const brace = masked.indexOf('{', from);
-  const lineEnd = masked.slice(from).search(/[;\n]/);
-  if (arrow >= 0 && (brace < 0 || arrow < brace)) {
-    const after = masked.slice(arrow + 2).search(/\S/);
-    const start = arrow + 2 + Math.max(0, after);
-    if (masked[start] !== '{') {
-      const end = masked.slice(start).search(/[;\n]/);
-      return text.slice(start, end < 0 ? undefined : start + end);
-    }
-    return text.slice(start, matchingBracket(masked, start) + 1);
-  }
-  if (brace < 0 || (lineEnd >= 0 && from + lineEnd < brace && masked.slice(from, brace).includes(';'))) return text.slice(from, from + Math.max(lineEnd, 0));
-  return text.slice(brace, matchingBracket(masked, brace) + 1);
+const at = (dir: string, file: string, line: number) => `${path.relative(dir, file) || path.basename(file)}:${line}`;
+
+function describeKeeper(dir: string, k: Keeper): string {
+  return k.kind === 'server' ? `the server at ${at(dir, k.file, k.line)} listening` : `the interval at ${at(dir, k.file, k.line)} running`;
 }
 
-/** Whether the handler text shuts down, following same-file functions up to `depth` calls deep. */
-function shutsDown(body: string, text: string, masked: string, depth: number, seen: Set<string>): boolean {
-  const mb = maskSource(body);
-  if (SHUTS_DOWN.test(mb)) return true;
-  if (depth === 0) return false;
-  for (const m of mb.matchAll(/(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(/g)) {
-    const name = m[1];
-    if (KEYWORDS.has(name) || seen.has(name)) continue;
-    seen.add(name);
-    const def = definitionOf(text, masked, name);
-    // Defined elsewhere (imported): it may well close the server; do not claim otherwise.
-    if (def === undefined) return true;
-    if (shutsDown(def, text, masked, depth - 1, seen)) return true;
-  }
-  return false;
-}
-
-/** Findings for one JavaScript/TypeScript source (exported for unit tests). */
-export function checkShutdownSource(file: string, text: string, killTimeoutMs: number): Finding[] {
-  const masked = maskSource(text);
+/** Findings for the program's handlers (exported for unit tests). */
+export function shutdownFindings(program: Program, dir: string, killTimeoutMs: number): Finding[] {
   const out: Finding[] = [];
-  for (const m of text.matchAll(SIGNAL_HANDLER)) {
-    const at = m.index!;
-    if (masked[at] !== 'p') continue; // In a comment or a string.
-    const open = masked.indexOf('(', at);
-    const close = matchingBracket(masked, open);
-    if (close < 0) continue;
-    const handler = text.slice(at + m[0].length, close).trim();
-    const maskedHandler = maskSource(handler);
-    let body: string | undefined = handler;
-    const ident = /^([A-Za-z_$][\w$.]*)$/.exec(maskedHandler.trim());
-    if (ident) {
-      // A named function (or a method like server.close bound elsewhere): find it in this file.
-      if (ident[1].includes('.')) continue;
-      body = definitionOf(text, masked, ident[1]);
-      if (body === undefined) continue;
-    }
-    if (shutsDown(body, text, masked, 2, new Set())) continue;
-    out.push(
-      finding(
-        'SR_SIGTERM_NO_EXIT',
-        'warning',
-        `${path.basename(file)} handles ${m[2]} but the handler neither exits nor closes the server: with a handler installed Node no longer exits on ${m[2]}, so each reload waits reload.killTimeoutMs (${killTimeoutMs} ms) and then kills the old worker with its open requests`,
-        'in the handler, close the server (server.close()) and clear intervals so the process can end, or call process.exit() when the cleanup is done',
-        { file, ...positionAt(text, at) },
-      ),
-    );
+  for (const v of judge(program)) {
+    const f = verdictFinding(v, dir, killTimeoutMs);
+    if (f) out.push(f);
   }
   return out;
 }
 
+function verdictFinding(v: ShutdownVerdict, dir: string, killTimeoutMs: number): Finding | undefined {
+  const h = v.handler;
+  const e = h.effects;
+  const related: NonNullable<Finding['related']> = [];
+  if (h.definedAt) related.push({ file: h.definedAt.file, line: h.definedAt.line, message: `the ${h.signal} handler is defined here` });
+  const base = path.basename(h.file);
+  const wait = `with a handler installed Node no longer exits on ${h.signal}, so each reload waits reload.killTimeoutMs (${killTimeoutMs} ms) and then kills the old worker with its open requests`;
+  if (v.leftOpen.length || v.doesNothing) {
+    for (const k of v.leftOpen) related.push({ file: k.file, line: k.line, message: k.kind === 'server' ? 'this server stays open' : 'this interval keeps running' });
+    let what: string;
+    if (e.neverSettles) {
+      related.push({ file: e.neverSettles.file, line: e.neverSettles.line, message: 'this promise never settles' });
+      what = `the handler awaits a promise that never settles (${at(dir, e.neverSettles.file, e.neverSettles.line)}), so nothing after it runs`;
+    } else if (v.doesNothing) what = 'the handler neither exits nor closes the server';
+    else {
+      const did = [...(e.cleared.length ? ['clears a timer'] : []), ...(e.released.length ? [`calls ${[...new Set(e.released.map((r) => `${r.receiver ? `${r.receiver}.` : ''}${r.method}()`))].join(', ')}`] : [])];
+      what = `the handler ${did.length ? `${did.join(' and ')} but ` : ''}neither exits nor closes what keeps the process alive`;
+    }
+    const left = v.leftOpen.length ? `: it leaves ${v.leftOpen.map((k) => describeKeeper(dir, k)).join(' and ')}` : '';
+    return finding(
+      'SR_SIGTERM_NO_EXIT',
+      'warning',
+      `${base} handles ${h.signal} (process.${h.method}) but ${what}${left}; ${wait}`,
+      'in the handler, close the server (server.close()) and clear intervals so the process can end, or call process.exit() when the cleanup is done',
+      { file: h.file, line: h.line, column: h.column },
+      related,
+    );
+  }
+  if (v.keepAlive.length) {
+    for (const k of v.keepAlive) related.push({ file: k.file, line: k.line, message: 'this server is closed with close() alone' });
+    return finding(
+      'SR_SIGTERM_KEEPALIVE',
+      'warning',
+      `${base} handles ${h.signal} with server.close() alone, but the app keeps long-lived connections (server-sent events, keep-alive or upgrades): close() waits until every open connection ends, so the worker stays up until reload.killTimeoutMs (${killTimeoutMs} ms) and is killed`,
+      'after server.close(), call server.closeAllConnections() (Node 18.2+) or destroy the open sockets, or call process.exit() once the cleanup is done',
+      { file: h.file, line: h.line, column: h.column },
+      related,
+    );
+  }
+  return undefined;
+}
+
+/** Findings for one JavaScript/TypeScript source on its own (the unit tests' shorthand). */
+export function checkShutdownSource(file: string, text: string, killTimeoutMs: number): Finding[] {
+  const info = moduleInfo(file, text);
+  if (!info) return [];
+  return shutdownFindings({ modules: new Map([[file, info]]), resolve: () => undefined }, path.dirname(file), killTimeoutMs);
+}
+
 export function checkNodeShutdown(facts: Facts): Finding[] {
+  if (!facts.runs.some((f) => JS.test(f))) return [];
   const killTimeoutMs = facts.config?.reload.killTimeoutMs ?? 5000;
-  return facts.runs.filter((f) => JS.test(f)).flatMap((file) => {
-    const text = facts.texts.get(file);
-    return text ? checkShutdownSource(file, text, killTimeoutMs) : [];
-  });
+  return shutdownFindings(programOf(facts), facts.dir, killTimeoutMs);
 }
