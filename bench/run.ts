@@ -101,7 +101,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -127,7 +127,7 @@ function get(url: string, timeoutMs = 1000): Promise<{ status: number; body: str
 }
 
 /** Wait (bounded) until the URL answers 200 with `version` or newer. */
-async function waitServing(url: string, version: number, timeoutMs: number): Promise<boolean> {
+export async function waitServing(url: string, version: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const r = await get(url);
@@ -138,7 +138,7 @@ async function waitServing(url: string, version: number, timeoutMs: number): Pro
   return false;
 }
 
-function writeVersion(dir: string, version: number): number {
+export function writeVersion(dir: string, version: number): number {
   const src = fs.readFileSync(APP, 'utf8').replace(/const VERSION = \d+;/, `const VERSION = ${version};`);
   // In place, like an editor's save (VS Code writes in place by default).
   fs.writeFileSync(path.join(dir, 'app.js'), src);
@@ -146,7 +146,7 @@ function writeVersion(dir: string, version: number): number {
 }
 
 /** Run the load worker; `onStart` runs once it is spawned (the reload schedule). */
-async function runWorker(options: Record<string, unknown>, pinCpu?: number, onStart?: (t0: number) => Promise<void>): Promise<{ samples: Sample[]; result: WorkerResult }> {
+export async function runWorker(options: Record<string, unknown>, pinCpu?: number, onStart?: (t0: number) => Promise<void>): Promise<{ samples: Sample[]; result: WorkerResult }> {
   const args = [LOAD_WORKER, JSON.stringify(options)];
   const child =
     pinCpu === undefined
@@ -280,7 +280,7 @@ async function runTool(tool: Tool, root: string, peers: string, phases: Phase[])
 }
 
 /** Anything still running inside a tool's folder after its stop is a leak: report it, kill it. */
-async function killLeftovers(folder: string, what: string): Promise<number> {
+export async function killLeftovers(folder: string, what: string): Promise<number> {
   let left = processesUnder(folder);
   for (let i = 0; i < 40 && left.length; i++) {
     await sleep(50);
@@ -338,6 +338,21 @@ interface ProxyResult {
   cpuRatio: number | null;
 }
 
+/**
+ * Keep-alive load on `url` (50 connections, `durationSec`, the load worker pinned to `loadCpu`),
+ * pushing the CPU µs per request each group of processes used (from /proc) onto the group's list.
+ * Resolves with the req/s.
+ */
+export async function measuredLoad(url: string, groups: [pids: number[], out: number[]][], durationSec: number, loadCpu?: number): Promise<number> {
+  const before = groups.map(([pids]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0));
+  const { result } = await runWorker({ mode: 'load', url, durationSec, connections: SCENARIO.connections, keepAlive: true }, loadCpu);
+  groups.forEach(([pids, out], i) => {
+    const used = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - before[i];
+    if (result.requests > 0) out.push(Math.round((used * 1000) / result.requests));
+  });
+  return result.reqPerSec;
+}
+
 /** Throughput through our master (1 worker) vs the app alone; pinned: both on CPU 1, load on CPU 0. */
 async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult> {
   const dir = path.join(root, pinned ? 'proxy-pinned' : 'proxy');
@@ -348,17 +363,7 @@ async function proxyOverhead(root: string, pinned: boolean): Promise<ProxyResult
   const master: number[] = [];
   const cpu = { direct: [] as number[], master: [] as number[], worker: [] as number[] };
   let masterRss = 0;
-  /** Load `url`, recording the CPU µs per request of each group of processes. */
-  const measured = async (url: string, groups: [number[], number[]][]) => {
-    const before = groups.map(([pids]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0));
-    const { result } = await load(url);
-    groups.forEach(([pids, out], i) => {
-      const used = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - before[i];
-      if (result.requests > 0) out.push(Math.round((used * 1000) / result.requests));
-    });
-    return result.reqPerSec;
-  };
-  const load = (url: string) => runWorker({ mode: 'load', url, durationSec: SCENARIO.proxySec, connections: SCENARIO.connections, keepAlive: true }, pinned ? 0 : undefined);
+  const measured = (url: string, groups: [number[], number[]][]) => measuredLoad(url, groups, SCENARIO.proxySec, pinned ? 0 : undefined);
   for (let round = 0; round < SCENARIO.proxyRounds; round++) {
     {
       const port = await freePort();
@@ -561,8 +566,11 @@ function updateDocsTable(table: string, meta: { date: string; command: string; n
   fs.writeFileSync(DOCS, doc.slice(0, i) + block + doc.slice(j + end.length));
 }
 
-main().catch((err) => {
-  for (const c of spawned) c.kill('SIGKILL');
-  log(`bench failed: ${(err as Error).stack ?? err}`);
-  process.exitCode = 1;
-});
+// Run when started as the bench, not when bench/proxy-alternatives.ts imports its helpers.
+if (require.main === module) {
+  main().catch((err) => {
+    for (const c of spawned) c.kill('SIGKILL');
+    log(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exitCode = 1;
+  });
+}
