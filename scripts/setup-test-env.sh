@@ -3,8 +3,9 @@
 #  - Debian packages: chromium (browser and workbench tests), php-cli and python3 (command
 #    workers), python3-gunicorn, nginx, uWSGI (python3 plugin), Puma and PHP-FPM (attach tests),
 #    libkrb5-dev/pkg-config (code-server build).
-#  - A real VS Code for the extension suite: code-server + Node 24, cached outside the repo in
-#    $SMOOTH_RELOAD_TOOLS (default ~/.cache/smooth-reload/tools), installed by scripts/install-vscode.sh.
+#  - A real VS Code for the extension suite: code-server + Node 24 (and Node 22), cached outside the
+#    repo in $SMOOTH_RELOAD_TOOLS (default ~/.cache/smooth-reload/tools), installed by
+#    scripts/install-vscode.sh with an environment cleaned of this npm run's variables.
 # Safe to run again; the second run takes a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v php >/dev/null || need+=(php-cli)
 command -v python3 >/dev/null || need+=(python3)
-[ -x /usr/bin/gunicorn ] || python3 -c 'import gunicorn' 2>/dev/null || need+=(python3-gunicorn)
+# The attach tests run /usr/bin/python3 -m gunicorn (a pyenv python3 first on PATH lacks it).
+dpkg -s python3-gunicorn >/dev/null 2>&1 || need+=(python3-gunicorn)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 [ -x /usr/bin/uwsgi-core ] || need+=(uwsgi-core)
 [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-plugin-python3)
