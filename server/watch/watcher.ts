@@ -1,5 +1,9 @@
 /**
- * Watches the project with chokidar and hands over debounced, classified batches of changes.
+ * Watches the project and hands over debounced, classified batches of changes.
+ *
+ * On Linux, one inotify watch per folder (`DirWatcher`: `fs.watch` on each watched folder), so the
+ * cost follows folders, not files. chokidar keeps polling (`watch.usePolling`: network drives,
+ * containers, WSL's /mnt/c) and the other platforms, where its handling of their event APIs matters.
  * Watch errors (ENOSPC: inotify limit) become findings, and the watcher is restarted when it dies.
  */
 import * as fs from 'node:fs';
@@ -8,6 +12,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../logger';
 import type { Finding } from '../protocol';
 import { createClassifier, emptyBatch, type ChangeBatch, type ClassifyOptions } from './classify';
+import { DirWatcher } from './dir-watcher';
 
 export interface WatcherOptions extends ClassifyOptions {
   paths: string[];
@@ -15,8 +20,13 @@ export interface WatcherOptions extends ClassifyOptions {
   usePolling: boolean;
 }
 
+/** Which mechanism watches: a watch per folder (Linux, events) or chokidar (polling, other platforms). */
+export function watchMechanism(options: { usePolling: boolean }, platform: NodeJS.Platform = process.platform): 'folders' | 'chokidar' {
+  return platform === 'linux' && !options.usePolling ? 'folders' : 'chokidar';
+}
+
 export class ProjectWatcher {
-  private watcher: FSWatcher | undefined;
+  private watcher: FSWatcher | DirWatcher | undefined;
   private batch = emptyBatch();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -25,6 +35,8 @@ export class ProjectWatcher {
   private restartDelayMs = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastErrorAt = 0;
+  /** ENOSPC/EMFILE come once per folder that could not be watched: reported once per start. */
+  private limitReported = false;
 
   constructor(
     private readonly options: WatcherOptions,
@@ -35,14 +47,28 @@ export class ProjectWatcher {
     this.classify = createClassifier(options);
   }
 
+  /** Watches (inotify) held now by the folder watcher; undefined with chokidar. */
+  get watchCount(): number | undefined {
+    return this.watcher instanceof DirWatcher ? this.watcher.watchCount : undefined;
+  }
+
   start(): Promise<void> {
     const { options } = this;
     const roots = options.paths.map((p) => path.resolve(options.cwd, p));
+    const ignored = (file: string) => !roots.includes(file) && this.classify(file) === 'ignored';
+    this.limitReported = false;
+    if (watchMechanism(options) === 'folders') {
+      const watcher = new DirWatcher({ roots, ignored, onPath: (file) => this.onChange(file) });
+      this.watcher = watcher;
+      watcher.on('error', (err) => this.onError(err as NodeJS.ErrnoException));
+      watcher.start();
+      return Promise.resolve();
+    }
     const watcher = watch(roots, {
       ignoreInitial: true,
       usePolling: options.usePolling,
       interval: 200,
-      ignored: (file: string) => !roots.includes(file) && this.classify(file) === 'ignored',
+      ignored,
     });
     this.watcher = watcher;
     for (const event of ['add', 'change', 'unlink'] as const) watcher.on(event, (file: string) => this.onChange(file));
@@ -54,7 +80,7 @@ export class ProjectWatcher {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    return this.watcher?.close() ?? Promise.resolve();
+    return Promise.resolve(this.watcher?.close());
   }
 
   private onChange(file: string): void {
@@ -63,15 +89,26 @@ export class ProjectWatcher {
     const list = this.batch[kind];
     if (!list.includes(file)) list.push(file);
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      const batch = this.batch;
-      this.batch = emptyBatch();
-      this.onBatch(batch);
-    }, this.options.debounceMs);
+    this.timer = setTimeout(() => this.flush(), this.options.debounceMs);
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = emptyBatch();
+    if (this.watcher instanceof DirWatcher) {
+      // Drop what came and went within the batch (an editor's temp file, renamed over the saved file).
+      const lists = Object.values(batch) as string[][];
+      const kept = this.watcher.settle(lists.flat());
+      for (const list of lists) list.splice(0, list.length, ...list.filter((f) => kept.has(f)));
+      if (!lists.some((l) => l.length)) return;
+    }
+    this.onBatch(batch);
   }
 
   private onError(err: NodeJS.ErrnoException): void {
     if (err.code === 'ENOSPC' || err.code === 'EMFILE') {
+      if (this.limitReported) return;
+      this.limitReported = true;
       let limit = 'unknown';
       try {
         limit = fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim();
@@ -91,7 +128,7 @@ export class ProjectWatcher {
       return;
     }
     if (err.code === 'EACCES' || err.code === 'EPERM') {
-      // One folder it may not read: chokidar keeps watching the rest, and a restart would hit it again.
+      // One folder it may not read: the rest stays watched, and a restart would hit it again.
       const where = (err as { path?: string }).path ?? 'a folder';
       this.logger.warn(`file watcher error: ${err.message}; changes in ${where} are not seen`);
       this.onFinding({
