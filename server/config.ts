@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { discoverEntryIn, hasLoaderFlag, probeTypeScript, chooseTypeScriptRunner, TS_ENTRY, type TypeScriptFacts } from './entry';
 
 export const CONFIG_FILE_NAME = 'smooth-reload.config.json';
 
@@ -93,6 +94,8 @@ export const ConfigSchema = z
     watch: Watch.default(Watch.parse({})),
     restart: Restart.default(Restart.parse({})),
     liveReload: z.boolean().default(true),
+    /** A request head still incomplete this long after its first byte gets 408 and a close (Node's `headersTimeout`). */
+    headersTimeoutMs: z.number().int().min(1).default(60_000),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** Extra files whose change needs a full restart, not a rolling reload. */
     restartOn: z.array(z.string()).default([]),
@@ -102,7 +105,18 @@ export const ConfigSchema = z
   .strict();
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
-export type ResolvedConfig = Readonly<z.output<typeof ConfigSchema> & { cwd: string; configFile?: string }>;
+export type ResolvedConfig = Readonly<
+  z.output<typeof ConfigSchema> & {
+    cwd: string;
+    configFile?: string;
+    /** Zero-config start: why this entry was chosen (`package.json "main"`), when nobody named it. */
+    entryReason?: string;
+    /** Flags of the package.json script the entry came from that are not applied (`-r dotenv/config`). */
+    entryDroppedFlags?: string[];
+    /** How a TypeScript entry runs when no loader was named (`tsx from …`, `Node v24.1.0's own type stripping`). */
+    typescript?: string;
+  }
+>;
 
 export class ConfigError extends Error {
   readonly code = 'SR_CONFIG_INVALID';
@@ -179,6 +193,12 @@ export interface ResolveOptions {
   configFile?: string;
   /** Values from CLI flags; they win over the file. Nested objects merge one level deep. */
   overrides?: ConfigInput;
+  /**
+   * `serve`'s zero-config start: with neither "entry" nor "command", find the entry
+   * (server/entry/discover.ts); and run a TypeScript entry without a loader flag through tsx or
+   * Node's own type stripping. `probe` replaces the look at tsx and the workers' Node (tests).
+   */
+  zeroConfig?: boolean | { probe: (cwd: string, nodePath: string) => TypeScriptFacts };
 }
 
 /** Resolve file + flags into a frozen config. Throws ConfigError. */
@@ -206,6 +226,15 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       'command',
     );
   }
+  let entryReason: string | undefined;
+  let entryDroppedFlags: string[] | undefined;
+  if (!config.entry && !config.command && options.zeroConfig) {
+    const found = discoverEntryIn(cwd);
+    if (!found.ok) throw new ConfigError(found.message, configFile, 'entry');
+    config.entry = found.entry;
+    entryReason = found.reason;
+    if (found.droppedFlags.length) entryDroppedFlags = found.droppedFlags;
+  }
   if (!config.entry && !config.command) {
     throw new ConfigError(
       `nothing to run: give an entry file (smooth-reload serve app.js), a command (--command "python3 app.py"), or set "entry" in ${CONFIG_FILE_NAME}`,
@@ -224,6 +253,15 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   if (config.entry && !fs.existsSync(path.resolve(cwd, config.entry))) {
     throw new ConfigError(`entry file not found: ${path.resolve(cwd, config.entry)}. Check "entry" or the path given to serve.`, configFile, 'entry');
   }
+  let typescript: string | undefined;
+  const nodeOptions = (config.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '').split(/\s+/);
+  if (options.zeroConfig && config.entry && TS_ENTRY.test(config.entry) && !hasLoaderFlag(config.nodeArgs) && !hasLoaderFlag(nodeOptions)) {
+    const probe = typeof options.zeroConfig === 'object' ? options.zeroConfig.probe : probeTypeScript;
+    const runner = chooseTypeScriptRunner(config.entry, config.nodePath, probe(cwd, config.nodePath));
+    if (!runner.ok) throw new ConfigError(runner.message, configFile, 'entry');
+    config.nodeArgs = [...runner.nodeArgs, ...config.nodeArgs];
+    typescript = runner.how;
+  }
   if (!isLoopback(config.host) && !config.allowRemote) {
     throw new ConfigError(
       `refusing to listen on ${config.host}: it is reachable from other machines. Set "allowRemote": true (or pass --allow-remote) if that is what you want.`,
@@ -233,7 +271,15 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   }
   // "[::1]" is how an IPv6 address reads in a URL; listen() wants it bare.
   const host = /^\[.*\]$/.test(config.host) ? config.host.slice(1, -1) : config.host;
-  return Object.freeze({ ...config, host, cwd, ...(configFile ? { configFile } : {}) });
+  return Object.freeze({
+    ...config,
+    host,
+    cwd,
+    ...(configFile ? { configFile } : {}),
+    ...(entryReason ? { entryReason } : {}),
+    ...(entryDroppedFlags ? { entryDroppedFlags } : {}),
+    ...(typescript ? { typescript } : {}),
+  });
 }
 
 export function isLoopback(host: string): boolean {

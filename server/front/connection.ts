@@ -9,9 +9,9 @@
 import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import type { Worker } from '../pool/worker';
-import { forwardedHeaders, responseHeaders, type Forwarded } from './headers';
-import { AfterHead, Http1Parser, LAST_CHUNK, serializeHead, writeBody, type MessageHead, type ParseError } from './http1';
-import type { LongConnection } from './upgrade';
+import { filterTrailers, forwardedHeaders, hasHeader, responseHeaders, type Forwarded } from './headers';
+import { AfterHead, Http1Parser, LAST_CHUNK, lastChunk, serializeHead, writeBody, type MessageHead, type ParseError } from './http1';
+import { tunnel, type LongConnection } from './upgrade';
 import type { ResponseSink, Upstream } from './upstream';
 
 /** A request as extensions see it. */
@@ -39,13 +39,15 @@ export type BodyTransform = (body: Buffer, headers: string[]) => { body: Buffer;
 export interface FrontContext {
   closing(): boolean;
   respond(req: RequestInfo): LocalResponse | undefined;
+  /** An upgrade the master answers itself (the live-reload socket): handed over, never proxied. */
+  claimsUpgrade(url: string): boolean;
   transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
   pick(except?: Worker): Worker | undefined;
   waitForWorker(): Promise<Worker | undefined>;
   unavailableReason(): string;
   requestDone(worker: Worker): void;
   trackStream(worker: Worker, connection: LongConnection): void;
-  /** Give the socket, with `head` to be read first, to the HTTP server that handles upgrades. */
+  /** Give the socket, with `head` to be read first, to the HTTP server that handles the master's own upgrades. */
   handOver(socket: net.Socket, head: Buffer): void;
   forget(connection: ClientConnection): void;
 }
@@ -58,18 +60,29 @@ const MAX_HELD_BODY_BYTES = 1024 * 1024;
 export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
 
+/** Node's http.Server answers for the parse errors it names (anything else: 400). */
+const ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, HEAD_TIMEOUT: 408 };
+
 function statusLine(status: number, message?: string): string {
   return `HTTP/1.1 ${status} ${message || STATUS_CODES[status] || 'Unknown'}`;
 }
 
 export class ClientConnection {
   private readonly parser: Http1Parser;
-  /** The first is being served; the rest were pipelined behind it. */
+  /** The first is being served; the rest were pipelined behind it. Started one at a time, in order. */
   private readonly exchanges: Exchange[] = [];
+  /** An upgrade the master answers itself: the socket is handed over once the exchanges before it are done. */
   private upgradeHead: MessageHead | undefined;
   private upgradeRest: Buffer | undefined;
-  /** Bytes of a request arrived but not yet a whole head (for the timeout's answer). */
-  private partialHead = false;
+  /**
+   * Bytes after a proxied upgrade request, not parsed: the new protocol if the worker switches,
+   * more HTTP requests if it refuses (then parsed as such).
+   */
+  private afterUpgrade: Buffer | undefined;
+  /** When the first byte of a request head arrived (0: not inside a head), for the head deadline. */
+  private headStartedAt = 0;
+  /** After a parse error nothing more is read; this status answers once the exchanges before it are done. */
+  private failedStatus = 0;
   private clientEnded = false;
   /** We half-closed: whatever the client still sends is not read as requests. */
   private ending = false;
@@ -82,9 +95,10 @@ export class ClientConnection {
     readonly ctx: FrontContext,
   ) {
     this.parser = new Http1Parser('request', {
+      begin: () => (this.headStartedAt = Date.now()),
       head: (head) => this.onHead(head),
       body: (chunk) => this.exchanges[this.exchanges.length - 1]?.requestBody(chunk),
-      complete: () => this.exchanges[this.exchanges.length - 1]?.requestComplete(),
+      complete: (trailers) => this.exchanges[this.exchanges.length - 1]?.requestComplete(trailers),
     });
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -102,13 +116,20 @@ export class ClientConnection {
     if (this.idle && !this.gone && !this.ending) this.end();
   }
 
+  /** A head still incomplete `limitMs` after its first byte gets 408 (Node's `headersTimeout`). */
+  checkHeadDeadline(now: number, limitMs: number): void {
+    if (this.headStartedAt && now - this.headStartedAt >= limitMs && !this.failedStatus && !this.ending && !this.gone) {
+      this.badRequest(Object.assign(new Error('the request head did not arrive in time'), { code: 'HEAD_TIMEOUT' }));
+    }
+  }
+
   pause(reason: string): void {
     this.pauses.add(reason);
     this.socket.pause();
   }
 
   resume(reason: string): void {
-    if (!this.pauses.delete(reason) || this.pauses.size || this.upgradeHead) return;
+    if (!this.pauses.delete(reason) || this.pauses.size || this.upgradeHead || this.failedStatus) return;
     this.socket.resume();
   }
 
@@ -123,19 +144,38 @@ export class ClientConnection {
       for (const queued of this.exchanges.splice(0)) queued.clientGone();
       return this.end();
     }
+    if (exchange.upgrade && this.afterUpgrade) {
+      // The worker refused the upgrade: what followed the request is HTTP again.
+      const rest = this.afterUpgrade;
+      this.afterUpgrade = undefined;
+      if (rest.length) this.feed(rest);
+      if (this.gone || this.ending) return;
+      this.resume('upgrade');
+    }
     const next = this.exchanges[0];
     if (next) {
       if (this.exchanges.length === 1) this.resume('pipelined');
-      return next.start();
+      if (!next.started) next.start();
+      return;
     }
+    if (this.failedStatus) return this.answerAndClose(this.failedStatus);
     if (this.upgradeHead) return this.handOver();
     if (this.clientEnded || this.ctx.closing()) return this.end();
     this.socket.setTimeout(KEEP_ALIVE_TIMEOUT_MS);
   }
 
+  /** The worker switched protocols: the socket leaves HTTP and becomes a tunnel to it. */
+  becomeTunnel(upstream: net.Socket, fromWorker: Buffer): LongConnection {
+    const fromClient = this.afterUpgrade ?? Buffer.alloc(0);
+    this.afterUpgrade = undefined;
+    this.release();
+    return tunnel(this.socket, upstream, fromWorker, fromClient);
+  }
+
   /** Half-close (our responses are all written); the client closes its side on reading the end. */
   private end(): void {
     this.ending = true;
+    this.headStartedAt = 0;
     this.socket.setTimeout(0);
     this.socket.end();
     // A client that never closes its side is not waited for.
@@ -143,8 +183,12 @@ export class ClientConnection {
   }
 
   private readonly onData = (data: Buffer): void => {
-    if (this.ending) return;
-    if (this.exchanges.length === 0) this.partialHead = true;
+    if (this.ending || this.failedStatus) return;
+    this.feed(data);
+  };
+
+  /** Parse client bytes; an exchange starts only once the bytes of its head parsed without error. */
+  private feed(data: Buffer): void {
     const parsed = this.parser.execute(data);
     if (typeof parsed !== 'number') return this.badRequest(parsed);
     if (this.upgradeHead) {
@@ -152,30 +196,37 @@ export class ClientConnection {
       this.upgradeRest = data.subarray(parsed);
       this.socket.pause();
       if (this.exchanges.length === 0) this.handOver();
+      return;
     }
-  };
+    const last = this.exchanges[this.exchanges.length - 1];
+    if (last?.upgrade && last.requestDone && !this.afterUpgrade) {
+      // The parser stops after an upgrade request: nothing more is read until the worker answers it.
+      this.afterUpgrade = data.subarray(parsed);
+      this.pause('upgrade');
+    }
+    const first = this.exchanges[0];
+    if (first && !first.started) {
+      this.socket.setTimeout(0);
+      first.start();
+    }
+  }
 
   private onHead(head: MessageHead): AfterHead {
-    this.partialHead = false;
+    this.headStartedAt = 0;
     // Pipelined behind a request after which the connection closes: not served.
     if (this.ending) return AfterHead.Body;
-    if (head.upgrade) {
+    if (head.upgrade && (head.method === 'CONNECT' || this.ctx.claimsUpgrade(head.url))) {
       this.upgradeHead = head;
       return AfterHead.Upgrade;
     }
-    const exchange = new Exchange(this, head);
-    this.exchanges.push(exchange);
-    if (this.exchanges.length === 1) {
-      this.socket.setTimeout(0);
-      exchange.start();
-    } else {
-      this.pause('pipelined');
-    }
+    // A proxied upgrade is an ordinary exchange until the worker answers 101.
+    this.exchanges.push(new Exchange(this, head));
+    if (this.exchanges.length > 1) this.pause('pipelined');
     return AfterHead.Body;
   }
 
-  private handOver(): void {
-    const head = this.upgradeHead!;
+  /** Stop handling the socket (it is handed over or tunnelled). */
+  private release(): void {
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onClose);
@@ -183,20 +234,34 @@ export class ClientConnection {
     this.socket.setTimeout(0);
     this.ctx.forget(this);
     setImmediate(() => this.parser.close());
+  }
+
+  private handOver(): void {
+    const head = this.upgradeHead!;
+    this.release();
     const startLine = `${head.method} ${head.url} HTTP/${head.versionMajor}.${head.versionMinor}`;
     const bytes = Buffer.from(serializeHead(startLine, head.headers), 'latin1');
     this.ctx.handOver(this.socket, this.upgradeRest?.length ? Buffer.concat([bytes, this.upgradeRest]) : bytes);
   }
 
+  /**
+   * Malformed bytes, a cut message or a head past its deadline: nothing more is read. Requests
+   * whole before the error are served; the request it cut short never reaches a worker (not
+   * started yet) or is aborted there; then the client gets the error status and the connection closes.
+   */
   private badRequest(err: ParseError): void {
-    if (this.exchanges.length) {
-      // Garbage after a good request: serve that one, then close.
-      this.socket.pause();
-      this.exchanges[this.exchanges.length - 1].abandonRequest();
-      return;
+    this.failedStatus = ERROR_STATUS[err.code ?? ''] ?? 400;
+    this.headStartedAt = 0;
+    this.afterUpgrade = undefined;
+    this.socket.pause();
+    const last = this.exchanges[this.exchanges.length - 1];
+    if (last && !last.requestDone) {
+      if (last.started) return last.abort(this.failedStatus);
+      this.exchanges.pop();
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    this.answerAndClose(status);
+    const first = this.exchanges[0];
+    if (!first) return this.answerAndClose(this.failedStatus);
+    if (!first.started) first.start();
   }
 
   private answerAndClose(status: number): void {
@@ -207,13 +272,17 @@ export class ClientConnection {
   private readonly onTimeout = (): void => {
     if (this.exchanges.length) return;
     // Like Node's headersTimeout/keepAliveTimeout: a stalled head gets 408, an idle connection just closes.
-    if (this.partialHead) this.answerAndClose(408);
+    if (this.headStartedAt) this.badRequest(Object.assign(new Error('the request head stalled'), { code: 'HEAD_TIMEOUT' }));
     else this.end();
   };
 
   private readonly onEnd = (): void => {
     this.clientEnded = true;
-    if (this.exchanges.length === 0) this.end();
+    if (this.ending || this.failedStatus) return;
+    // A message cut off by the end (a partial head, a body shorter than announced) is an error, as in http.Server.
+    const cut = this.parser.finish();
+    if (cut) return this.badRequest(cut);
+    if (this.exchanges.length === 0 && !this.upgradeHead) this.end();
   };
 
   private readonly onClose = (): void => {
@@ -232,8 +301,14 @@ class Exchange implements ResponseSink {
   private readonly forwarded: Forwarded;
   private readonly http10: boolean;
   private readonly clientKeepAlive: boolean;
+  /** HTTP/1.1 requires Host; http.Server answers 400 without one. */
+  private readonly missingHost: boolean;
+  /** Asks to switch protocols (WebSocket…): proxied, and tunnelled if the worker answers 101. */
+  readonly upgrade: boolean;
   /** Close the client connection after this response. */
   closeConnection = false;
+  started = false;
+  requestDone = false;
 
   private worker: Worker | undefined;
   private upstream: Upstream | undefined;
@@ -243,10 +318,10 @@ class Exchange implements ResponseSink {
   private finished = false;
   private gone = false;
 
-  private requestDone = false;
   /** Body bytes that arrived before a worker was picked. */
   private held: Buffer[] = [];
   private heldBytes = 0;
+  private requestTrailers: string[] = [];
   /** The request body is no longer wanted (answered locally, or the worker is gone). */
   private discardBody = false;
   private upstreamFull = false;
@@ -264,6 +339,10 @@ class Exchange implements ResponseSink {
   private isStream = false;
   private resolveStreamClosed: (() => void) | undefined;
   private statusMessage = '';
+  /** The worker's 101 head, while its upstream connection is being turned into a tunnel. */
+  private switching: MessageHead | undefined;
+  /** Transfer codings of the worker's body other than chunked (e.g. gzip), kept when it is re-chunked. */
+  private codings = '';
   private buffering: { transform: BodyTransform; headers: string[]; hasLength: boolean; chunks: Buffer[]; size: number } | undefined;
   private clientFull = false;
 
@@ -273,8 +352,10 @@ class Exchange implements ResponseSink {
   ) {
     this.ctx = conn.ctx;
     this.request = { method: head.method, url: head.url, headers: head.headers };
-    this.forwarded = forwardedHeaders(head.headers, conn.socket.remoteAddress ?? '', { fallbackHost: () => `${conn.socket.localAddress}:${conn.socket.localPort}` });
+    this.upgrade = head.upgrade;
+    this.forwarded = forwardedHeaders(head.headers, conn.socket.remoteAddress ?? '', { keepUpgrade: head.upgrade, fallbackHost: () => `${conn.socket.localAddress}:${conn.socket.localPort}` });
     this.http10 = head.versionMajor === 1 && head.versionMinor === 0;
+    this.missingHost = !this.http10 && !hasHeader(head.headers, 'host');
     this.clientKeepAlive = head.keepAlive;
   }
 
@@ -285,6 +366,11 @@ class Exchange implements ResponseSink {
   // ---- the request ------------------------------------------------------------
 
   start(): void {
+    this.started = true;
+    if (this.missingHost) {
+      this.discardBody = true;
+      return this.writeSimple(400, [], '', true);
+    }
     const local = this.ctx.respond(this.request);
     if (local) {
       this.discardBody = true;
@@ -294,7 +380,7 @@ class Exchange implements ResponseSink {
     const worker = this.ctx.pick();
     if (worker) return this.attach(worker);
     void this.ctx.waitForWorker().then((w) => {
-      if (this.gone) return;
+      if (this.gone || this.responseDone) return;
       if (w) return this.attach(w);
       this.discardBody = true;
       this.dropHeld();
@@ -315,12 +401,11 @@ class Exchange implements ResponseSink {
     this.upstream = upstream;
     this.upstreamReused = upstream.reused;
     upstream.sink = this;
-    const headers = this.forwarded.chunked ? [...this.forwarded.headers, 'Transfer-Encoding', 'chunked'] : this.forwarded.headers;
     const socket = upstream.socket;
     socket.cork();
-    socket.write(serializeHead(`${this.request.method} ${this.request.url} HTTP/1.1`, headers), 'latin1');
+    socket.write(serializeHead(`${this.request.method} ${this.request.url} HTTP/1.1`, this.forwarded.headers), 'latin1');
     for (const chunk of this.held) this.writeUp(chunk);
-    if (this.requestDone && this.forwarded.chunked) socket.write(LAST_CHUNK);
+    if (this.requestDone && this.forwarded.chunked) socket.write(lastChunk(this.requestTrailers));
     socket.uncork();
     this.dropHeld();
   }
@@ -342,9 +427,10 @@ class Exchange implements ResponseSink {
     this.writeUp(chunk);
   }
 
-  requestComplete(): void {
+  requestComplete(trailers: string[]): void {
     this.requestDone = true;
-    if (this.upstream && !this.discardBody && this.forwarded.chunked) this.upstream.socket.write(LAST_CHUNK);
+    if (trailers.length) this.requestTrailers = filterTrailers(trailers);
+    if (this.upstream && !this.discardBody && this.forwarded.chunked) this.upstream.socket.write(lastChunk(this.requestTrailers));
     this.maybeFinished();
   }
 
@@ -389,6 +475,11 @@ class Exchange implements ResponseSink {
   onResponseHead(head: MessageHead): AfterHead {
     if (head.status < 200) {
       if (head.status === 101) {
+        if (this.upgrade && this.requestDone) {
+          // The upstream connection hands its socket over right after this head (onUpstreamUpgraded).
+          this.switching = head;
+          return AfterHead.Upgrade;
+        }
         this.onUpstreamFailure(Object.assign(new Error('the worker switched protocols on a request that did not ask to'), { code: 'EPROTO' }));
         return AfterHead.SkipBody;
       }
@@ -400,7 +491,8 @@ class Exchange implements ResponseSink {
     this.status = head.status;
     this.statusMessage = head.statusMessage;
     this.upstreamKeepAlive = head.keepAlive;
-    const { headers, contentType, hasLength } = responseHeaders(head.headers);
+    const { headers, contentType, hasLength, codings } = responseHeaders(head.headers);
+    this.codings = codings;
     const method = this.request.method;
     const noBody = method === 'HEAD' || head.status === 204 || head.status === 304;
     this.isStream = /^text\/event-stream/i.test(contentType);
@@ -429,11 +521,12 @@ class Exchange implements ResponseSink {
     this.writeDown(chunk);
   }
 
-  onResponseComplete(): void {
+  onResponseComplete(trailers: string[]): void {
     if (this.interim) {
       this.interim = false;
       return;
     }
+    if (this.switching) return;
     // Set first: the last writes need no back-pressure on a connection about to be released.
     this.responseDone = true;
     const b = this.buffering;
@@ -445,10 +538,11 @@ class Exchange implements ResponseSink {
       headers.push('Content-Length', String(out.body.length));
       this.buildHead(headers, true, false);
       this.writeDown(out.body);
-    } else if (this.pendingHead !== undefined) {
-      this.flushHead(this.chunked ? LAST_CHUNK : '');
-    } else if (this.chunked) {
-      this.client.write(LAST_CHUNK);
+    } else {
+      // Trailers go on only where the client gets the body chunked, as the worker sent it.
+      const end = this.chunked ? lastChunk(filterTrailers(trailers)) : '';
+      if (this.pendingHead !== undefined) this.flushHead(end);
+      else if (end) this.client.write(end);
     }
     this.releaseUpstream(this.upstreamKeepAlive);
     this.settle(this.status >= 500);
@@ -457,6 +551,23 @@ class Exchange implements ResponseSink {
     if (!this.requestDone) this.closeConnection = true;
     this.discardBody = true;
     this.maybeFinished();
+  }
+
+  /** The worker answered 101: its connection and the client's become one tunnel. */
+  onUpstreamUpgraded(socket: net.Socket, fromWorker: Buffer): void {
+    const head = this.switching!;
+    this.switching = undefined;
+    this.detachUpstream();
+    this.status = 101;
+    // The 101 head goes out as the worker sent it: Connection and Upgrade are the handshake.
+    this.client.write(serializeHead(statusLine(101, head.statusMessage), head.headers), 'latin1');
+    this.headSent = true;
+    this.responseDone = true;
+    this.finished = true;
+    // The tunnel is held like a long connection (closed with 1012 on a reload) from before the
+    // handshake request is counted done, so a draining worker never looks idle in between.
+    this.ctx.trackStream(this.worker!, this.conn.becomeTunnel(socket, fromWorker));
+    this.settle(false);
   }
 
   onUpstreamFailure(err: NodeJS.ErrnoException): void {
@@ -474,6 +585,7 @@ class Exchange implements ResponseSink {
     }
     this.pendingHead = undefined;
     this.buffering = undefined;
+    this.switching = undefined;
     const worker = this.worker!;
     const code = err.code ?? '';
     // A pooled connection the worker closed just as it was reused, or a refused one (the worker just
@@ -496,11 +608,24 @@ class Exchange implements ResponseSink {
     this.writeSimple(502, ['Content-Type', 'text/plain; charset=utf-8'], body);
   }
 
-  /** The rest of the request will not be read: answer, then close the connection. */
-  abandonRequest(): void {
+  /**
+   * The rest of the request will never come (malformed or cut off): the worker must not wait for
+   * it, and the client gets `status` if no response has started, then the connection closes.
+   */
+  abort(status: number): void {
     this.closeConnection = true;
     this.discardBody = true;
-    this.maybeFinished();
+    this.dropHeld();
+    this.detachUpstream()?.destroy();
+    if (this.responseDone) return this.maybeFinished();
+    // The client's fault, not the worker's.
+    this.settle(false);
+    if (this.headSent) return this.conn.destroy();
+    this.pendingHead = undefined;
+    this.buffering = undefined;
+    this.switching = undefined;
+    this.status = status;
+    this.writeSimple(status, [], '', true);
   }
 
   /** The client connection closed with this exchange in it. */
@@ -519,11 +644,12 @@ class Exchange implements ResponseSink {
     if (!noBody && !hasLength) {
       if (this.http10) this.closeConnection = true;
       else {
-        headers.push('Transfer-Encoding', 'chunked');
+        headers.push('Transfer-Encoding', this.codings ? `${this.codings}, chunked` : 'chunked');
         this.chunked = true;
       }
     }
-    this.addConnectionHeader(headers, false);
+    // An answer before the whole request arrived (413, 417…) ends the connection: say so.
+    this.addConnectionHeader(headers, !this.requestDone);
     this.pendingHead = serializeHead(statusLine(this.status, this.statusMessage), headers);
     if (this.isStream) this.flushHead('');
   }
@@ -561,12 +687,12 @@ class Exchange implements ResponseSink {
     client.once('drain', this.onClientDrain);
   }
 
-  /** A whole response from the master itself (local, 502, 503). */
-  private writeSimple(status: number, headers: string[], body: string | Buffer): void {
+  /** A whole response from the master itself (local, 400, 502, 503). */
+  private writeSimple(status: number, headers: string[], body: string | Buffer, close = false): void {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const all = [...headers, 'Content-Length', String(bytes.length)];
     // A body not read yet (maybe never sent: Expect: 100-continue) is not waited for.
-    this.addConnectionHeader(all, !this.requestDone);
+    this.addConnectionHeader(all, close || !this.requestDone);
     const head = serializeHead(statusLine(status), all);
     this.client.cork();
     this.client.write(head, 'latin1');

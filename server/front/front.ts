@@ -4,9 +4,10 @@
  * resets a client socket. Requests are held (bounded) while no worker is ready, and in-flight
  * counts per worker make draining exact.
  *
- * Requests are proxied by `ClientConnection` on Node's HTTP parser directly (see http1.ts). An
- * upgrade request (WebSocket) hands its connection to a Node `http.Server` that never listens,
- * whose 'upgrade' event tunnels it to a worker or to the live-reload socket.
+ * Requests are proxied by `ClientConnection` on Node's HTTP parser directly (see http1.ts),
+ * upgrade requests (WebSocket) too: a worker's 101 turns the connection into a tunnel, any other
+ * answer leaves it an ordinary HTTP connection. Upgrades the master answers itself (the
+ * live-reload socket) hand the connection to a Node `http.Server` that never listens.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -15,13 +16,15 @@ import type { Logger } from '../logger';
 import type { Pool } from '../pool/pool';
 import type { Worker } from '../pool/worker';
 import { ClientConnection, type BodyTransform, type FrontContext, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
-import { tunnelUpgrade, type LongConnection } from './upgrade';
+import type { LongConnection } from './upgrade';
 
 /** Hooks for what the master serves itself (the live-reload client) and HTML it rewrites. */
 export interface FrontExtension {
   /** A response the master gives itself, without a worker; undefined for requests it does not claim. */
   respond?(req: RequestInfo): LocalResponse | undefined;
-  /** Handle an upgrade the master answers itself; return true when handled. */
+  /** Upgrade requests to this URL are the extension's (`handleUpgrade`), never a worker's. */
+  claimsUpgrade?(url: string): boolean;
+  /** Handle an upgrade the extension claimed. */
   handleUpgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Rewrite a response body (HTML live-reload injection); return undefined to stream untouched. */
   transform?(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
@@ -31,7 +34,12 @@ export interface FrontOptions {
   holdTimeoutMs: number;
   /** Text for the 503 body when no worker could be found (names the last boot failure). */
   unavailableReason: () => string;
+  /** A request head still incomplete this long after its first byte gets 408 (Node's `headersTimeout`). */
+  headersTimeoutMs?: number;
 }
+
+/** Node's http.Server default `headersTimeout`. */
+export const HEADERS_TIMEOUT_MS = 60_000;
 
 export class Front {
   readonly server: net.Server;
@@ -45,6 +53,8 @@ export class Front {
   private readonly context: FrontContext;
   private closePromise: Promise<void> | undefined;
   private closing = false;
+  /** Checks the head deadline of every connection (one timer for all, like http.Server's). */
+  private headDeadlines: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -53,6 +63,7 @@ export class Front {
   ) {
     this.context = {
       closing: () => this.closing,
+      claimsUpgrade: (url) => this.extensions.some((ext) => ext.claimsUpgrade?.(url)),
       respond: (req) => {
         for (const ext of this.extensions) {
           const local = ext.respond?.(req);
@@ -71,7 +82,7 @@ export class Front {
       waitForWorker: () => this.pool.waitForWorker(this.options.holdTimeoutMs),
       unavailableReason: () => this.options.unavailableReason(),
       requestDone: (worker) => this.pool.requestDone(worker),
-      trackStream: (worker, connection) => this.track(worker, true, connection),
+      trackStream: (worker, connection) => this.track(worker, connection),
       handOver: (socket, head) => {
         this.handedOver.add(socket);
         socket.once('close', () => this.handedOver.delete(socket));
@@ -110,6 +121,7 @@ export class Front {
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
+        this.watchHeadDeadlines();
         resolve((this.server.address() as { port: number }).port);
       });
     });
@@ -129,6 +141,7 @@ export class Front {
   close(): Promise<void> {
     this.closePromise ??= new Promise<void>((resolve) => {
       this.closing = true;
+      clearInterval(this.headDeadlines);
       this.server.close(() => resolve());
       // Connections that carry a request finish it, then close (responses say Connection: close).
       for (const connection of this.connections) connection.closeIfIdle();
@@ -147,28 +160,30 @@ export class Front {
 
   // ---------------------------------------------------------------------------
 
+  private watchHeadDeadlines(): void {
+    const limit = this.options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    // Checked often enough that a late head is answered within a twelfth of the limit past it.
+    const every = Math.max(50, Math.min(5_000, Math.floor(limit / 12)));
+    this.headDeadlines = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.checkHeadDeadline(now, limit);
+    }, every).unref();
+  }
+
+  /** Upgrades that an extension claimed (the live-reload socket); worker upgrades never come here. */
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     for (const ext of this.extensions) if (ext.handleUpgrade?.(req, socket, head)) return;
     socket.on('error', () => undefined);
-    const go = (worker: Worker | undefined) => {
-      if (!worker || worker.port === undefined) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      this.track(worker, false, tunnelUpgrade(req, socket, head, worker.port));
-    };
-    const worker = this.pool.pick();
-    if (worker) go(worker);
-    else void this.pool.waitForWorker(this.options.holdTimeoutMs).then(go);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
-  /** `counted`: the request that opened it was already counted (SSE); a WebSocket upgrade was not. */
-  private track(worker: Worker, counted: boolean, connection: LongConnection): void {
+  /** A long connection (SSE, WebSocket tunnel) whose opening request was already counted. */
+  private track(worker: Worker, connection: LongConnection): void {
     let set = this.long.get(worker);
     if (!set) this.long.set(worker, (set = new Set()));
     set.add(connection);
     // Held like a request, so a retired worker is stopped only after its long connections were closed cleanly (after the grace).
-    worker.requestStarted(!counted);
+    worker.requestStarted(false);
     void connection.closed.then(() => {
       set!.delete(connection);
       worker.requestFinished(false);

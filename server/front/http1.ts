@@ -24,6 +24,7 @@ interface NativeParserClass {
   new (): NativeParser;
   REQUEST: number;
   RESPONSE: number;
+  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -61,15 +62,18 @@ export const enum AfterHead {
 }
 
 export interface ParserEvents {
+  /** The first byte of a message arrived (the head deadline starts here). */
+  begin?(): void;
   head(head: MessageHead): AfterHead;
   body(chunk: Buffer): void;
-  complete(): void;
+  /** The message is complete; `trailers` are the raw [name, value, …] pairs after a chunked body. */
+  complete(trailers: string[]): void;
 }
 
 const { HTTPParser, methods } = common;
 
 function assertParserShape(): void {
-  for (const key of ['REQUEST', 'RESPONSE', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete'] as const) {
+  for (const key of ['REQUEST', 'RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete'] as const) {
     if (typeof HTTPParser?.[key] !== 'number') throw new Error(`Smooth Reload: this Node (${process.version}) has no HTTPParser.${key} in _http_common; the front needs Node 20.19 or later`);
   }
 }
@@ -85,6 +89,8 @@ export class Http1Parser {
   constructor(kind: 'request' | 'response', events: ParserEvents) {
     const p = this.native;
     p.initialize(kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {}, 0, 0);
+    if (events.begin) p[HTTPParser.kOnMessageBegin] = events.begin;
+    // Called for head fields that did not fit one callback, and for a chunked body's trailers.
     p[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
       this.pendingHeaders.push(...headers);
       this.pendingUrl += url;
@@ -121,7 +127,14 @@ export class Http1Parser {
       });
     };
     p[HTTPParser.kOnBody] = (chunk: Buffer) => events.body(chunk);
-    p[HTTPParser.kOnMessageComplete] = () => events.complete();
+    p[HTTPParser.kOnMessageComplete] = () => {
+      // Whatever was flushed since the head is this message's trailers (and, for requests, its URL
+      // again): they end here and must never reach the next message's head.
+      const trailers = this.pendingHeaders;
+      this.pendingHeaders = [];
+      this.pendingUrl = '';
+      events.complete(trailers);
+    };
   }
 
   /** Bytes consumed, or the parse error. After an `Upgrade` head, what follows it is not consumed. */
@@ -160,3 +173,8 @@ export function writeBody(socket: Writable, chunk: Buffer, chunked: boolean): bo
   return ok;
 }
 export const LAST_CHUNK = '0\r\n\r\n';
+
+/** The end of a chunked body, with trailer fields ([name, value, …]) when there are any. */
+export function lastChunk(trailers: readonly string[] = []): string {
+  return trailers.length ? serializeHead('0', trailers) : LAST_CHUNK;
+}

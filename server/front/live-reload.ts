@@ -99,6 +99,10 @@ export class LiveReload implements FrontExtension {
     return { status: 404, headers: ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff'], body: 'Not found\n' };
   }
 
+  claimsUpgrade(url: string): boolean {
+    return isOurs(url);
+  }
+
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = req.url ?? '';
     if (!isOurs(url)) return false;
@@ -117,11 +121,16 @@ export class LiveReload implements FrontExtension {
   transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined {
     if (req.method === 'HEAD') return undefined;
     const status = res.status;
-    if (status < 200 || status === 204 || status === 304) return undefined;
+    // A 206 is a slice of the page: a changed body would no longer match its Content-Range.
+    if (status < 200 || status === 204 || status === 206 || status === 304) return undefined;
     // Checked first: anything but HTML passes without looking at more headers.
     if (!/^text\/html\b/i.test(res.contentType)) return undefined;
     const encoding = (headerValue(res.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
     if (!['identity', 'gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) return undefined;
+    if (headerValue(res.headers, 'content-range') !== undefined) return undefined;
+    // A page in UTF-16 or UTF-32 is injected only where its byte-order mark says which (injectScript).
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(res.contentType)?.[1]?.toLowerCase() ?? '';
+    const wide = /^utf-?(16|32)/.test(charset);
     const length = Number(headerValue(res.headers, 'content-length') ?? 0);
     if (length > MAX_TRANSFORM_BYTES) return undefined;
     const nonce = cspNonce(headerValues(res.headers, 'content-security-policy'));
@@ -132,6 +141,7 @@ export class LiveReload implements FrontExtension {
       } catch {
         return { body, headers };
       }
+      if (wide && !utf16Order(html)) return { body, headers };
       const injected = injectScript(html, scriptTag(nonce));
       const out = encode(injected, encoding);
       const kept: string[] = [];
@@ -239,10 +249,37 @@ export class LiveReload implements FrontExtension {
   }
 }
 
-/** `/__smooth_reload` and everything below it (also `/__smooth_reload/../x`, `%2e%2e` and the like). */
-function isOurs(url: string): boolean {
-  const pathname = url.split('?')[0];
-  return pathname === LIVE_RELOAD_PREFIX || pathname.startsWith(`${LIVE_RELOAD_PREFIX}/`) || pathname.startsWith(`${LIVE_RELOAD_PREFIX}%`) || pathname.startsWith(`${LIVE_RELOAD_PREFIX}\\`);
+/**
+ * `/__smooth_reload` and everything below it, however the path is spelled: percent-encoded
+ * (`/%5f%5fsmooth_reload`), with doubled slashes or backslashes, another case, in absolute form
+ * (`http://host/__smooth_reload/`), and with dot segments either read (`/x/../__smooth_reload`)
+ * or not (`/__smooth_reload/../package.json` stays ours: 404, never the app's file).
+ */
+export function isOurs(url: string): boolean {
+  const segments = pathSegments(url);
+  const name = LIVE_RELOAD_PREFIX.slice(1);
+  // `__smooth_reload` itself, or followed by a character no name goes on with (`.`, `%`, NUL…).
+  const under = (s: string[]) => s[0] !== undefined && s[0].startsWith(name) && !/[a-z0-9_-]/.test(s[0].charAt(name.length));
+  return under(segments.filter((s) => s !== '.')) || under(resolveDots(segments));
+}
+
+/** The path's segments as an app's router would most generously read them: decoded, in lower case, empty ones dropped. */
+function pathSegments(url: string): string[] {
+  let target = url.split(/[?#]/)[0];
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(target);
+  if (absolute) target = target.slice(absolute[0].length);
+  // Decoded repeatedly: %255f decodes to %5f, which some stacks decode again.
+  for (let i = 0; i < 3 && target.includes('%'); i++) target = target.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return target.replace(/\\/g, '/').toLowerCase().split('/').filter((s) => s !== '');
+}
+
+function resolveDots(segments: string[]): string[] {
+  const out: string[] = [];
+  for (const segment of segments) {
+    if (segment === '..') out.pop();
+    else if (segment !== '.') out.push(segment);
+  }
+  return out;
 }
 
 /** The nonce of `script-src` (or `script-src-elem`, or `default-src`) in a Content-Security-Policy. */
@@ -265,23 +302,41 @@ export function scriptTag(nonce: string | undefined): string {
   return `<script src="${CLIENT_PATH}"${nonce ? ` nonce="${nonce.replace(/[^A-Za-z0-9+/_=-]/g, '')}"` : ''}></script>`;
 }
 
-/** Insert the tag right after `<head>`, else at the start of `<body>`, else after `<html>`/doctype, else at the top. */
+/** The byte order a UTF-16 byte-order mark announces, if the body starts with one. */
+function utf16Order(body: Buffer): 'le' | 'be' | undefined {
+  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe && !(body.length >= 4 && body[2] === 0 && body[3] === 0)) return 'le';
+  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return 'be';
+  return undefined;
+}
+
+function swapBytes(buf: Buffer): Buffer {
+  const out = Buffer.from(buf.subarray(0, buf.length - (buf.length % 2)));
+  return out.swap16();
+}
+
+/** Insert the tag right after `<head>`, else at the start of `<body>`, else after `<html>`/doctype, else at the top (after a byte-order mark). */
 export function injectScript(html: Buffer, tag: string): Buffer {
-  // latin1 maps bytes 1:1, so any charset (UTF-8 included) survives untouched.
+  const order = utf16Order(html);
+  if (order) {
+    // Injected as UTF-16 characters in the page's own byte order, after its mark.
+    const le = order === 'le' ? html : swapBytes(html);
+    const text = injectText(le.subarray(2).toString('utf16le'), tag);
+    const out = Buffer.concat([le.subarray(0, 2), Buffer.from(text, 'utf16le')]);
+    return order === 'le' ? out : swapBytes(out);
+  }
+  // latin1 maps bytes 1:1, so any single-byte-compatible charset (UTF-8 included) survives untouched.
   const text = html.toString('latin1');
-  let at = -1;
+  const bom = text.startsWith('\u00ef\u00bb\u00bf') ? 3 : 0;
+  return Buffer.from(text.slice(0, bom) + injectText(text.slice(bom), tag), 'latin1');
+}
+
+function injectText(text: string, tag: string): string {
   for (const re of [/<head(?:\s[^>]*)?>/i, /<body(?:\s[^>]*)?>/i, /<html(?:\s[^>]*)?>/i, /<!doctype[^>]*>/i]) {
     const m = re.exec(text);
-    if (m) {
-      at = m.index + m[0].length;
-      break;
-    }
+    if (m) return text.slice(0, m.index + m[0].length) + tag + text.slice(m.index + m[0].length);
   }
-  if (at < 0) {
-    // No markup to anchor on: at the top, after a byte-order mark.
-    at = text.startsWith('\u00ef\u00bb\u00bf') ? 3 : 0;
-  }
-  return Buffer.from(text.slice(0, at) + tag + text.slice(at), 'latin1');
+  // No markup to anchor on: at the top.
+  return tag + text;
 }
 
 function decode(body: Buffer, encoding: string): Buffer {

@@ -1,14 +1,12 @@
 /**
- * Proxies an HTTP upgrade (WebSocket) to a worker as a byte tunnel. When the worker is retired,
- * the tunnel can be closed cleanly: it waits for a frame boundary in the worker→client stream,
- * sends the client a close frame with 1012 (Service Restart) and ends the socket, so clients
- * see a clean close and reconnect (to the new worker) instead of an abnormal 1006.
+ * A switched connection (WebSocket) between a client and a worker, once the worker answered 101:
+ * a byte tunnel. When the worker is retired the tunnel can be closed cleanly: it waits for a frame
+ * boundary in the worker→client stream, sends the client a close frame with 1012 (Service
+ * Restart) and ends the socket, so clients see a clean close and reconnect (to the new worker)
+ * instead of an abnormal 1006.
  */
-import type * as http from 'node:http';
-import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
+import type * as net from 'node:net';
 import { CLOSE_SERVICE_RESTART, FrameBoundaryTracker, closeFrame } from './ws-frames';
-import { forwardedHeaders } from './headers';
 
 export interface LongConnection {
   /** Close it for a reload; resolves when the client side is closed. */
@@ -16,10 +14,12 @@ export interface LongConnection {
   readonly closed: Promise<void>;
 }
 
-export function tunnelUpgrade(req: http.IncomingMessage, client: Duplex, head: Buffer, port: number): LongConnection {
-  const upstream = net.connect(port, '127.0.0.1');
+/**
+ * `fromWorker`: bytes the worker sent right after its 101 head; `fromClient`: bytes the client
+ * sent after its upgrade request. Both sockets are the tunnel's from here on.
+ */
+export function tunnel(client: net.Socket, upstream: net.Socket, fromWorker: Buffer, fromClient: Buffer): LongConnection {
   const tracker = new FrameBoundaryTracker();
-  let upgraded = false;
   let closing: { reason: string; resolve: () => void } | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -28,35 +28,9 @@ export function tunnelUpgrade(req: http.IncomingMessage, client: Duplex, head: B
     resolveClosed();
   });
   client.on('error', () => upstream.destroy());
+  upstream.on('error', () => undefined);
 
-  const { headers } = forwardedHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', { keepUpgrade: true });
-  const lines = [`${req.method} ${req.url} HTTP/1.1`];
-  for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
-  upstream.on('connect', () => {
-    upstream.write(lines.join('\r\n') + '\r\n\r\n', 'latin1');
-    if (head.length) upstream.write(head);
-    client.pipe(upstream);
-  });
-
-  // The worker's handshake response passes through untouched; frames are tracked after it.
-  let handshake = Buffer.alloc(0);
-  upstream.on('data', (chunk: Buffer) => {
-    if (!upgraded) {
-      handshake = Buffer.concat([handshake, chunk]);
-      const end = handshake.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      upgraded = /^HTTP\/1\.1 101/.test(handshake.toString('latin1', 0, 16));
-      client.write(handshake.subarray(0, end + 4));
-      chunk = handshake.subarray(end + 4);
-      handshake = Buffer.alloc(0);
-      if (!upgraded) {
-        // Not switched (the app refused the upgrade): pass the rest through and stop.
-        client.write(chunk);
-        upstream.pipe(client);
-        return;
-      }
-      if (!chunk.length) return;
-    }
+  const onWorkerData = (chunk: Buffer): void => {
     if (!closing) {
       tracker.feed(chunk);
       client.write(chunk);
@@ -71,22 +45,22 @@ export function tunnelUpgrade(req: http.IncomingMessage, client: Duplex, head: B
     const cut = boundaries[0];
     if (cut > 0) client.write(chunk.subarray(0, cut));
     finishClose();
-  });
+  };
+  upstream.on('data', onWorkerData);
   upstream.on('close', () => {
     // The worker went away (it was stopped or crashed): close the client cleanly, never abruptly.
-    if (!client.destroyed && upgraded && tracker.atBoundary) {
-      client.end(closeFrame(CLOSE_SERVICE_RESTART, 'server restarting'));
-    } else if (!client.destroyed) client.destroy();
+    if (client.destroyed) return;
+    if (tracker.atBoundary) client.end(closeFrame(CLOSE_SERVICE_RESTART, 'server restarting'));
+    else client.destroy();
   });
-  upstream.on('error', () => {
-    if (!upgraded && !client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  if (fromWorker.length) onWorkerData(fromWorker);
+  if (fromClient.length) upstream.write(fromClient);
+  client.pipe(upstream);
 
   let finished = false;
   function finishClose(): void {
     if (finished) return;
     finished = true;
-    upstream.unpipe(client);
     client.unpipe(upstream);
     upstream.removeAllListeners('data');
     upstream.destroy();
@@ -110,11 +84,6 @@ export function tunnelUpgrade(req: http.IncomingMessage, client: Duplex, head: B
     closed,
     close(reason: string): Promise<void> {
       if (client.destroyed) return Promise.resolve();
-      if (!upgraded) {
-        client.destroy();
-        upstream.destroy();
-        return Promise.resolve();
-      }
       if (closing) return closed;
       return new Promise((resolve) => {
         closing = { reason, resolve };

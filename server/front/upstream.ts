@@ -10,7 +10,9 @@ import { AfterHead, Http1Parser, type MessageHead } from './http1';
 export interface ResponseSink {
   onResponseHead(head: MessageHead): AfterHead;
   onResponseBody(chunk: Buffer): void;
-  onResponseComplete(): void;
+  onResponseComplete(trailers: string[]): void;
+  /** After a 101 head (`onResponseHead` returned Upgrade): the socket is the sink's now, with the bytes that followed the head. */
+  onUpstreamUpgraded(socket: net.Socket, rest: Buffer): void;
   /** The connection failed or closed before the response was complete. */
   onUpstreamFailure(err: NodeJS.ErrnoException): void;
 }
@@ -26,28 +28,55 @@ export class Upstream {
   idleSince = 0;
   private error: NodeJS.ErrnoException | undefined;
   private gone = false;
+  /** The response head switched protocols: the socket leaves HTTP after this parse. */
+  private switched = false;
 
   constructor(port: number, private readonly home: IdleUpstreams) {
     this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     this.parser = new Http1Parser('response', {
-      head: (h) => this.sink?.onResponseHead(h) ?? AfterHead.Body,
+      head: (h) => {
+        const after = this.sink?.onResponseHead(h) ?? AfterHead.Body;
+        if (after === AfterHead.Upgrade) this.switched = true;
+        return after;
+      },
       body: (chunk) => this.sink?.onResponseBody(chunk),
-      complete: () => this.sink?.onResponseComplete(),
+      complete: (trailers) => this.sink?.onResponseComplete(trailers),
     });
-    this.socket.on('data', (data: Buffer) => {
-      if (!this.sink) return this.fail(Object.assign(new Error('the worker sent data on an idle connection'), { code: 'EPROTO' }));
-      const parsed = this.parser.execute(data);
-      if (typeof parsed !== 'number') this.fail(Object.assign(new Error(`the worker sent a malformed response (${parsed.code ?? parsed.message})`), { code: parsed.code ?? 'EPROTO' }));
-    });
-    this.socket.on('end', () => {
-      // A body that ends with the connection completes here.
-      if (this.sink) this.parser.finish();
-      this.fail(this.error ?? Object.assign(new Error('the worker closed the connection'), { code: 'ECONNRESET' }));
-    });
-    this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      this.error = err;
-    });
-    this.socket.on('close', () => this.fail(this.error ?? Object.assign(new Error('the connection to the worker closed'), { code: 'ECONNRESET' })));
+    this.socket.on('data', this.onData);
+    this.socket.on('end', this.onEnd);
+    this.socket.on('error', this.onError);
+    this.socket.on('close', this.onClose);
+  }
+
+  private readonly onData = (data: Buffer): void => {
+    if (!this.sink) return this.fail(Object.assign(new Error('the worker sent data on an idle connection'), { code: 'EPROTO' }));
+    const parsed = this.parser.execute(data);
+    if (typeof parsed !== 'number') return this.fail(Object.assign(new Error(`the worker sent a malformed response (${parsed.code ?? parsed.message})`), { code: parsed.code ?? 'EPROTO' }));
+    if (this.switched) this.handOff(data.subarray(parsed));
+  };
+
+  private readonly onEnd = (): void => {
+    // A body that ends with the connection completes here.
+    if (this.sink) this.parser.finish();
+    this.fail(this.error ?? Object.assign(new Error('the worker closed the connection'), { code: 'ECONNRESET' }));
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    this.error = err;
+  };
+
+  private readonly onClose = (): void => this.fail(this.error ?? Object.assign(new Error('the connection to the worker closed'), { code: 'ECONNRESET' }));
+
+  /** The worker switched protocols: the socket goes to the sink, never back to the idle list. */
+  private handOff(rest: Buffer): void {
+    const sink = this.sink!;
+    this.sink = undefined;
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('error', this.onError);
+    this.socket.off('close', this.onClose);
+    this.markGone();
+    sink.onUpstreamUpgraded(this.socket, rest);
   }
 
   /** The response is complete: back to the idle list when both sides allow it, else closed. */

@@ -150,6 +150,14 @@ describe('live reload: security of the browser side', function () {
       '/__smooth_reload/',
       '/__smooth_reload',
       '/__smooth_reload/ws',
+      // Spelled so that a router reads them as the same path.
+      '/%5f%5fsmooth_reload/../secret.txt',
+      '/%5F%5Fsmooth_reload/client.js',
+      '//__smooth_reload/',
+      '/__SMOOTH_RELOAD/x',
+      '/./__smooth_reload/x',
+      '/x/../__smooth_reload/x',
+      '/__smooth_reload%2e%2e/secret.txt',
     ];
     for (const p of attempts) {
       const res = await get(port, p);

@@ -51,7 +51,8 @@ type FuzzRequest = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
 
 function send(port: number, agent: http.Agent, r: FuzzRequest) {
   return new Promise<{ status: number; body: Buffer; seen: { method: string; url: string; headers: string[]; te: string | null } }>((resolve, reject) => {
-    const headers: [string, string][] = [...r.headers, ['x-answer', r.answer]];
+    // Headers given as a list get no Host from Node; HTTP/1.1 requires one (without it: 400, from Node's own server too).
+    const headers: [string, string][] = [['Host', `127.0.0.1:${port}`], ...r.headers, ['x-answer', r.answer]];
     // Explicit either way: Node frames a GET/DELETE/OPTIONS body only when told how.
     headers.push(r.chunked ? ['Transfer-Encoding', 'chunked'] : ['Content-Length', String(r.body.length)]);
     const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path + (r.query !== undefined ? `?${r.query}` : ''), agent, headers: headers.flat() as unknown as http.OutgoingHttpHeaders }, (res) => {
