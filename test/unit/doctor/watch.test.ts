@@ -13,17 +13,23 @@ describe('doctor: watcher', () => {
   describe('SR_WATCH_LIMIT', () => {
     const tree = { 'a/1.js': '', 'a/2.js': '', 'b/3.js': '', 'node_modules/x/index.js': '' };
 
-    it('reports when watched files and folders plus watches in use exceed max_user_watches', () => {
-      const [f, ...rest] = checkWatchLimit(makeFacts({ files: tree, extra: { inotify: { maxUserWatches: 7, inUse: 2 } } }));
+    it('reports when watched folders plus watches in use exceed max_user_watches', () => {
+      const [f, ...rest] = checkWatchLimit(makeFacts({ files: tree, extra: { inotify: { maxUserWatches: 4, inUse: 2 } } }));
       assert.equal(rest.length, 0);
       assert.equal(f.code, 'SR_WATCH_LIMIT');
-      // ., a, a/1.js, a/2.js, b, b/3.js — node_modules is ignored by default.
-      assert.match(f.message, /needs about 6 inotify watches and this user's processes already hold 2, but fs\.inotify\.max_user_watches is 7/);
+      // ., a and b: one watch per folder, none per file; node_modules is ignored by default.
+      assert.match(f.message, /needs about 3 inotify watches and this user's processes already hold 2, but fs\.inotify\.max_user_watches is 4/);
       assert.match(f.fix!, /sudo sysctl fs\.inotify\.max_user_watches=524288/);
     });
 
+    it('counts folders, not files: 40 files in one folder, and a watched file, which costs its folder', () => {
+      const files = Object.fromEntries([...Array.from({ length: 40 }, (_, i) => [`a/${i}.js`, '']), ['app.js', '']]);
+      const facts = makeFacts({ config: { entry: 'app.js', watch: { paths: ['a', 'app.js'] } }, files, extra: { inotify: { maxUserWatches: 1, inUse: 0 } } });
+      assert.match(checkWatchLimit(facts)[0].message, /needs about 2 inotify watches/);
+    });
+
     it('clean twins: enough room, polling, or watching turned off', () => {
-      assert.deepEqual(checkWatchLimit(makeFacts({ files: tree, extra: { inotify: { maxUserWatches: 8, inUse: 1 } } })), []);
+      assert.deepEqual(checkWatchLimit(makeFacts({ files: tree, extra: { inotify: { maxUserWatches: 5, inUse: 2 } } })), []);
       const polling = makeFacts({ config: { entry: 'a/1.js', watch: { usePolling: true } }, files: tree, extra: { inotify: { maxUserWatches: 1, inUse: 0 } } });
       assert.deepEqual(checkWatchLimit(polling), []);
       const off = makeFacts({ config: { entry: 'a/1.js', watch: { enabled: false } }, files: tree, extra: { inotify: { maxUserWatches: 1, inUse: 0 } } });
