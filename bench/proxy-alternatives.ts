@@ -10,8 +10,8 @@
  *   front    `smooth-reload serve app.js --workers 1`: our master (front) and its worker
  *   undici   the undici proxy in front of the app, with the master's Node flags and env
  *   undici-default   the same with Node's default flags (what the flags themselves cost)
- * Each round runs every configuration once, in an order rotated per round; each run has a 2 s
- * unmeasured warm-up, then `--sec` of 50 keep-alive connections measured by /proc CPU time.
+ * Each round runs every configuration once, in an order rotated per round; each run has an
+ * unmeasured warm-up (at least 2 s and 5000 requests, see below), then `--sec` of 50 keep-alive connections measured by /proc CPU time.
  *
  * `--at COMMIT` measures our front as built from that commit (git archive into a temp folder,
  * its own dist/), leaving this checkout's dist/ alone; without it, this checkout's dist/cli.js.
@@ -31,6 +31,7 @@ import { MASTER_NODE_FLAGS, masterEnv } from '../server/node-flags';
 const log = (s: string) => process.stderr.write(s + '\n');
 const PROXY = path.join(__dirname, 'alt-front', 'undici-proxy.ts');
 const CONNECTIONS = 50;
+const WARMUP_REQUESTS = 5000;
 
 type Config = 'app' | 'front' | 'undici' | 'undici-default';
 const CONFIGS: Config[] = ['app', 'front', 'undici', 'undici-default'];
@@ -120,8 +121,10 @@ async function runConfig(config: Config, dir: string, cli: string, sec: number):
       appPids = () => [app.child.pid!];
     }
     if (!url || !(await waitServing(url, 1, 20_000))) throw new Error(`${config} did not serve`);
-    // Warm-up (JIT, connection pools), not measured.
-    await runWorker({ mode: 'load', url, durationSec: 2, connections: CONNECTIONS, keepAlive: true }, 0);
+    // Warm-up, not measured: JIT (and undici's Wasm parser) take thousands of requests to settle, so
+    // 2 s runs until WARMUP_REQUESTS went through (at most 5 runs). A cold process costs several
+    // times more CPU per request, and on a loaded machine 2 s alone may not get past that.
+    for (let i = 0, n = 0; i < 5 && n < WARMUP_REQUESTS; i++) n += (await runWorker({ mode: 'load', url, durationSec: 2, connections: CONNECTIONS, keepAlive: true }, 0)).result.requests;
     const proxyCpu: number[] = [];
     const appCpu: number[] = [];
     const groups: [number[], number[]][] = [[appPids(), appCpu]];
