@@ -648,6 +648,8 @@ class Exchange implements ResponseSink {
         this.chunked = true;
       }
     }
+    // Trailers reach the client only in a chunked body: without one, announcing them would be false.
+    if (!this.chunked) headers = headers.filter((_, i, all) => (i % 2 === 0 ? all[i] : all[i - 1]).toLowerCase() !== 'trailer');
     // An answer before the whole request arrived (413, 417…) ends the connection: say so.
     this.addConnectionHeader(headers, !this.requestDone);
     this.pendingHead = serializeHead(statusLine(this.status, this.statusMessage), headers);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { forwardedHeaders, headerValue, headerValues, responseHeaders } from '../../server/front/headers';
+import { filterTrailers, forwardedHeaders, headerValue, headerValues, responseHeaders } from '../../server/front/headers';
 
 describe('proxy headers', () => {
   it('forwards end-to-end headers in order and case, drops hop-by-hop ones and those Connection names', () => {
@@ -8,9 +8,16 @@ describe('proxy headers', () => {
     assert.equal(hasBody, false);
   });
 
-  it('appends the client to X-Forwarded-For once, whatever the case and number of the incoming ones', () => {
+  it('appends the client to X-Forwarded-For once, and replaces a client’s X-Forwarded-Proto/Host with what the front saw', () => {
     const { headers } = forwardedHeaders(['x-forwarded-for', '10.0.0.1', 'X-Forwarded-For', '10.0.0.2', 'X-Forwarded-Proto', 'https', 'x-forwarded-host', 'example.test', 'host', 'h'], '127.0.0.9');
-    assert.deepEqual(headers, ['X-Forwarded-Proto', 'https', 'x-forwarded-host', 'example.test', 'host', 'h', 'X-Forwarded-For', '10.0.0.1, 10.0.0.2, 127.0.0.9']);
+    assert.deepEqual(headers, ['host', 'h', 'X-Forwarded-For', '10.0.0.1, 10.0.0.2, 127.0.0.9', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'h']);
+  });
+
+  it('never lets Connection nominate Content-Length or Host (the body would be read as another request)', () => {
+    const { headers } = forwardedHeaders(['Host', 'x', 'Connection', 'Content-Length, host, X-Gone', 'Content-Length', '62', 'X-Gone', '1'], '127.0.0.1');
+    assert.deepEqual(headers.slice(0, 4), ['Host', 'x', 'Content-Length', '62']);
+    assert.ok(!headers.includes('X-Gone'));
+    assert.equal(responseHeaders(['Connection', 'content-length', 'Content-Length', '3']).hasLength, true);
   });
 
   it('knows whether a body follows: a non-zero Content-Length or any Transfer-Encoding', () => {
@@ -20,7 +27,11 @@ describe('proxy headers', () => {
     assert.equal(chunked.hasBody, true);
     assert.equal(chunked.chunked, true);
     assert.equal(forwardedHeaders(['content-length', '12'], '127.0.0.1').chunked, false);
-    assert.ok(!chunked.headers.includes('Transfer-Encoding'), 'the master re-frames the body itself');
+    // The master re-frames the body itself, keeping the codings besides chunked.
+    assert.deepEqual(chunked.headers.slice(0, 2), ['Transfer-Encoding', 'chunked']);
+    assert.deepEqual(forwardedHeaders(['Transfer-Encoding', 'gzip', 'transfer-encoding', 'chunked'], '127.0.0.1').headers.slice(0, 2), ['Transfer-Encoding', 'gzip, chunked']);
+    assert.equal(responseHeaders(['Transfer-Encoding', 'gzip, chunked', 'Content-Length', '9']).codings, 'gzip');
+    assert.equal(responseHeaders(['Transfer-Encoding', 'gzip, chunked', 'Content-Length', '9']).hasLength, false, 'chunked wins over a length');
   });
 
   it('adds a Host when the client sent none (HTTP/1.0), and only then', () => {
@@ -40,6 +51,10 @@ describe('proxy headers', () => {
     assert.equal(out.hasLength, false);
     assert.equal(responseHeaders(['content-length', '3']).hasLength, true);
     assert.equal(responseHeaders([]).contentType, '');
+  });
+
+  it('passes trailers on except framing, routing and hop-by-hop fields', () => {
+    assert.deepEqual(filterTrailers(['X-Checksum', 'abc', 'Connection', 'content-length', 'Content-Length', '9', 'Host', 'h', 'Transfer-Encoding', 'chunked', 'Server-Timing', 'db;dur=5']), ['X-Checksum', 'abc', 'Server-Timing', 'db;dur=5']);
   });
 
   it('finds a header value whatever its case, the first of several', () => {
