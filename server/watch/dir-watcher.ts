@@ -17,7 +17,7 @@ import * as path from 'node:path';
 
 interface Folder {
   watcher: fs.FSWatcher | undefined;
-  /** Entries (files and folders) of this folder that are not ignored, as last seen. */
+  /** Entries of this folder as last seen: its files, and the folders and links that are not ignored. */
   names: Set<string>;
   /** Set: only these names count (the folder holds a watched file or a watched path not yet created). */
   only?: Set<string>;
@@ -41,6 +41,8 @@ export class DirWatcher extends EventEmitter {
   private readonly realFolders = new Set<string>();
   /** Paths reported since the last `settle`, and whether they existed before their first report. */
   private readonly pending = new Map<string, boolean>();
+  /** Folders reported as not readable (EACCES). */
+  private readonly denied = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: DirWatcherOptions) {
@@ -102,6 +104,11 @@ export class DirWatcher extends EventEmitter {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return; // Gone before it could be watched: its parent reports it.
     if (!e.path) e.path = where;
+    // A folder it may not read is tried again on its next event (its mode may have changed), and reported once.
+    if (e.code === 'EACCES' || e.code === 'EPERM') {
+      if (this.denied.has(e.path)) return;
+      this.denied.add(e.path);
+    }
     if (this.listenerCount('error')) this.emit('error', e);
   }
 
@@ -141,6 +148,12 @@ export class DirWatcher extends EventEmitter {
       }
       for (const entry of entries) {
         const abs = path.join(current, entry.name);
+        // At start a plain file is only remembered (whether it is ignored is asked when it changes):
+        // matching 20,000 paths against the ignore globs was most of the start time.
+        if (!fresh && entry.isFile()) {
+          folder.names.add(entry.name);
+          continue;
+        }
         if (this.options.ignored(abs)) continue;
         folder.names.add(entry.name);
         let isDir = entry.isDirectory();
@@ -240,7 +253,7 @@ export class DirWatcher extends EventEmitter {
       if (folderPath !== dir && !folderPath.startsWith(prefix)) continue;
       for (const name of folder.names) {
         const abs = path.join(folderPath, name);
-        if (!this.folders.has(abs)) this.report(abs, true);
+        if (!this.folders.has(abs) && !this.options.ignored(abs)) this.report(abs, true);
       }
       folder.watcher?.close();
       this.folders.delete(folderPath);
