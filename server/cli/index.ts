@@ -48,7 +48,7 @@ export function buildProgram(out: Printer): Command {
   program
     .command('serve')
     .description('start the master: serve the app, reload its workers when files change')
-    .argument('[entry]', 'the Node entry file (app.js, .mjs, .cjs, .ts)')
+    .argument('[entry]', 'the Node entry file (app.js, .mjs, .cjs, .ts); default: package.json "main", the file scripts.dev or scripts.start runs, or index/server/app')
     .option('--command <cmd>', 'run any other stack; the command must listen on $PORT')
     .option('-p, --port <n>', 'public port (0 picks a free one)', intArg('--port', 0, 65535))
     .option('--host <host>', 'address to listen on (loopback unless --allow-remote)')
@@ -75,7 +75,7 @@ export function buildProgram(out: Printer): Command {
       const { ConfigError, resolveConfig, Master, MasterStartError, Logger } = loadMaster();
       let config: ReturnType<typeof resolveConfig>;
       try {
-        config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides });
+        config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides, zeroConfig: true });
       } catch (err) {
         throw err instanceof ConfigError ? new CliFailure(err.message, EXIT.usage) : err;
       }
@@ -89,6 +89,14 @@ export function buildProgram(out: Printer): Command {
         });
       }
       const runs = config.entry ? path.relative(config.cwd, path.resolve(config.cwd, config.entry)) : config.command;
+      // Zero-config start: say which entry was chosen and why, and how a TypeScript entry runs.
+      const dropped = config.entryDroppedFlags?.length ? `; not applied from that script: ${config.entryDroppedFlags.join(' ')} (put it in "nodeArgs" if the app needs it)` : '';
+      if (opts.json) {
+        if (config.entryReason || config.typescript) out.stdout(JSON.stringify({ kind: 'entry', entry: runs, ...(config.entryReason ? { reason: config.entryReason } : {}), ...(config.entryDroppedFlags ? { droppedFlags: config.entryDroppedFlags } : {}), ...(config.typescript ? { typescript: config.typescript } : {}) }) + '\n');
+      } else {
+        if (config.entryReason) out.stdout(`entry: ${runs}, from ${config.entryReason}${dropped}\n`);
+        if (config.typescript) out.stdout(`TypeScript: ${runs} runs through ${config.typescript}\n`);
+      }
       if (!opts.json) out.stdout(`Smooth Reload ${VERSION}: ${runs} with ${config.workers} worker${config.workers > 1 ? 's' : ''}${config.watch.enabled ? ', watching for changes' : ''}\n`);
       const { url, firstBoot } = await master.start().catch((err: unknown) => {
         throw err instanceof MasterStartError ? new CliFailure(err.message, EXIT.failed) : err;

@@ -89,10 +89,11 @@ net.Server.prototype.listen = function patchedListen(this: net.Server, ...args: 
 // Hash what was actually compiled: if the file on disk differs after a reload, the worker runs
 // stale code (a build step that did not run, a cache in front of the file).
 const loaded = new Map<string, string>();
-type CompileFn = (content: string, filename: string) => unknown;
+// Node 22.18+ passes a third argument, the format ("commonjs-typescript" makes it strip types).
+type CompileFn = (content: string, filename: string, ...rest: unknown[]) => unknown;
 const proto = (Module as unknown as { prototype: { _compile: CompileFn } }).prototype;
 const originalCompile = proto._compile;
-proto._compile = function patchedCompile(this: unknown, content: string, filename: string) {
+proto._compile = function patchedCompile(this: unknown, content: string, filename: string, ...rest: unknown[]) {
   const copy = fromSnapshot.get(filename);
   if (copy) content = fs.readFileSync(copy, 'utf8');
   if (!filename.includes(`${'/'}node_modules${'/'}`)) {
@@ -101,7 +102,7 @@ proto._compile = function patchedCompile(this: unknown, content: string, filenam
     // Keep what this generation compiles, as compiled, for a later rollback to it.
     if (snapshotDir && !snapshotFrom) keepInSnapshot(snapshotDir, filename, content, sha1);
   }
-  return originalCompile.call(this, content, filename);
+  return originalCompile.call(this, content, filename, ...rest);
 };
 
 function reportLoaded(): void {

@@ -100,7 +100,6 @@ describe('fuzz: CLI parser', function () {
       [['serve', 'app.js', '--log-level', 'loud'], /log-level/],
       [['serve', 'app.js', '--bogus'], /--bogus/],
       [['serve', 'missing.js'], /entry/],
-      [['serve'], /entry/],
       [['serve', '--config', 'nope.json'], /nope\.json/],
       [['serve', 'missing.js', '--host', '0.0.0.0'], /entry|0\.0\.0\.0/],
       [['servee'], /serve/],
@@ -117,9 +116,17 @@ describe('fuzz: CLI parser', function () {
       const remote = await run(['serve', 'app.js', '--host', '0.0.0.0']);
       assert.equal(remote.code, EXIT.usage);
       assert.match(remote.stderr, /0\.0\.0\.0.*--allow-remote/s);
+      // No entry named: serve finds app.js (zero-config start) and reaches the stubbed start.
+      const found = await run(['serve']);
+      assert.equal(found.code, EXIT.failed, found.stderr);
+      assert.match(found.stdout, /^entry: app\.js, from the conventional name app\.js$/m);
     } finally {
       fs.rmSync(path.join(cwd, 'app.js'));
     }
+    // And with nothing to find, a usage error that lists where it looked.
+    const none = await run(['serve']);
+    assert.equal(none.code, EXIT.usage);
+    assert.match(none.stderr, /no entry file found.*Looked at:/s);
   });
 
   it('control commands with arbitrary flags against an empty folder: exit 2 "no master", or 64', async () => {
