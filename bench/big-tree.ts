@@ -7,6 +7,8 @@
  *
  *   npx tsx bench/big-tree.ts [--files 20000] [--folders 400] [--deps 100000] [--saves 3]
  *                             [--tools sr,nodemon,node-watch] [--cli dist/cli.js] [--json out.json]
+ *                             [--baseline-cli <another build's cli.js> --baseline-label <what it is>]   (adds "sr-before")
+ *                             [--no-reference]   (no row for our master on a project of app.js alone)
  *
  * The tree lives in a temp folder deleted at the end; nodemon comes from the bench's peer cache
  * (installed there the way `npm run bench` does it).
@@ -141,34 +143,40 @@ interface ToolDef {
   start(dir: string, peers: string, output: string[]): Promise<Started>;
 }
 
-function tools(cli: string): ToolDef[] {
-  return [
-    {
-      id: 'sr',
-      label: 'Smooth Reload (serve, 2 workers)',
-      async start(dir, _peers, output) {
-        const args = [...MASTER_NODE_FLAGS, cli, 'serve', 'app.js', '--port', '0', '--workers', '2', '--json'];
-        const child = spawn(process.execPath, args, { cwd: dir, env: masterEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
-        child.stderr!.on('data', (d) => output.push(String(d)));
-        const url = await new Promise<{ url: string; at: number }>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no URL within 30 s')), 30_000);
-          readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-            output.push(line);
-            try {
-              const e = JSON.parse(line);
-              if (e.kind === 'listening') {
-                clearTimeout(timer);
-                resolve({ url: `http://127.0.0.1:${new URL(e.url).port}/`, at: Date.now() });
-              }
-            } catch {
-              // Not an event.
+function smoothReload(id: string, label: string, cli: string): ToolDef {
+  return {
+    id,
+    label,
+    async start(dir, _peers, output) {
+      const args = [...MASTER_NODE_FLAGS, cli, 'serve', 'app.js', '--port', '0', '--workers', '2', '--json'];
+      const child = spawn(process.execPath, args, { cwd: dir, env: masterEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stderr!.on('data', (d) => output.push(String(d)));
+      const url = await new Promise<{ url: string; at: number }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no URL within 30 s')), 30_000);
+        readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+          output.push(line);
+          try {
+            const e = JSON.parse(line);
+            if (e.kind === 'listening') {
+              clearTimeout(timer);
+              resolve({ url: `http://127.0.0.1:${new URL(e.url).port}/`, at: Date.now() });
             }
-          });
-          child.once('exit', () => reject(new Error(`the master exited:\n${output.join('\n')}`)));
+          } catch {
+            // Not an event.
+          }
         });
-        return { child, url: url.url, urlAt: url.at, main: child.pid! };
-      },
+        child.once('exit', () => reject(new Error(`the master exited:\n${output.join('\n')}`)));
+      });
+      return { child, url: url.url, urlAt: url.at, main: child.pid! };
     },
+  };
+}
+
+/** `baselineCli`: another build of the CLI (e.g. the commit before a change), run as "sr-before". */
+function tools(cli: string, baselineCli: string | undefined, baselineLabel: string): ToolDef[] {
+  return [
+    smoothReload('sr', 'Smooth Reload (serve, 2 workers)', cli),
+    ...(baselineCli ? [smoothReload('sr-before', `Smooth Reload, ${baselineLabel}`, baselineCli)] : []),
     {
       id: 'nodemon',
       label: 'nodemon',
@@ -202,7 +210,11 @@ interface Result {
   idleRssMB: number;
   idleTreeRssMB: number;
   watches: number;
+  /** Spawn → the inotify watch count stopped changing. */
+  watchesDoneMs: number | null;
   watchesPerFolder: number;
+  /** Source folders of the project it ran on. */
+  folders: number;
   saveInPlaceMs: (number | null)[];
   saveAtomicMs: (number | null)[];
   error?: string;
@@ -236,12 +248,10 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function runTool(tool: ToolDef, dir: string, peers: string, folders: number, saves: number): Promise<Result> {
-  const r: Result = { id: tool.id, label: tool.label, urlMs: null, firstResponseMs: null, idleRssMB: 0, idleTreeRssMB: 0, watches: 0, watchesPerFolder: 0, saveInPlaceMs: [], saveAtomicMs: [] };
+  const r: Result = { id: tool.id, label: tool.label, urlMs: null, firstResponseMs: null, idleRssMB: 0, idleTreeRssMB: 0, watches: 0, watchesDoneMs: null, watchesPerFolder: 0, folders, saveInPlaceMs: [], saveAtomicMs: [] };
   const output: string[] = [];
   let v = 1;
   fs.writeFileSync(path.join(dir, 'app.js'), appSource(v));
-  // A cold page cache would charge the first tool for reading the tree: every tool starts warm.
-  spawnSync('find', [dir, '-type', 'f', '-newer', '/nonexistent'], { stdio: 'ignore' });
   let started: Started | undefined;
   const t0 = Date.now();
   try {
@@ -251,8 +261,18 @@ async function runTool(tool: ToolDef, dir: string, peers: string, folders: numbe
     const first = await until(s.url, v, 60_000);
     if (first === undefined) throw new Error(`not serving within 60 s:\n${output.join('').slice(-2000)}`);
     r.firstResponseMs = first - t0;
-    // Idle: let start-up garbage settle, then take the highest of a few samples.
-    await sleep(3000);
+    // Idle: a watcher may go on adding watches after the app serves (chokidar reads the tree
+    // asynchronously): wait until the count held still for 2 s (at most 90 s), then let start-up
+    // garbage settle and take the highest of a few samples.
+    let last = -1;
+    let stableSince = Date.now();
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
+      const n = inotifyWatches(processTree([s.child.pid!]));
+      if (n !== last) [last, stableSince] = [n, Date.now()];
+      else if (Date.now() - stableSince >= 2000) break;
+    }
+    r.watchesDoneMs = stableSince - t0;
+    await sleep(2000);
     for (let i = 0; i < 5; i++) {
       r.idleRssMB = Math.max(r.idleRssMB, mb(rssBytes(s.main)));
       r.idleTreeRssMB = Math.max(r.idleTreeRssMB, mb(processTree([s.child.pid!]).reduce((sum, pid) => sum + rssBytes(pid), 0)));
@@ -296,28 +316,28 @@ async function runTool(tool: ToolDef, dir: string, peers: string, folders: numbe
   }
   const fmt = (xs: (number | null)[]) => xs.map((x) => (x === null ? 'missed' : `${x}`)).join(', ');
   log(
-    `  ${tool.label}: URL ${r.urlMs ?? '–'} ms, first 200 ${r.firstResponseMs} ms, idle RSS ${r.idleRssMB} MB (tree ${r.idleTreeRssMB} MB), ` +
+    `  ${tool.label}: URL ${r.urlMs ?? '–'} ms, first 200 ${r.firstResponseMs} ms, watches done ${r.watchesDoneMs} ms, idle RSS ${r.idleRssMB} MB (tree ${r.idleTreeRssMB} MB), ` +
       `${r.watches} inotify watches (${r.watchesPerFolder} per source folder), save → new code ${fmt(r.saveInPlaceMs)} ms in place, ${fmt(r.saveAtomicMs)} ms atomic`,
   );
   return r;
 }
 
-export function table(results: Result[], folders: number): string {
+export function table(results: Result[]): string {
   const med = (xs: (number | null)[]) => {
     const ok = xs.filter((x): x is number => x !== null);
     const m = median(ok);
     return m === null ? '–' : `${Math.round(m)} ms${ok.length < xs.length ? ` (${xs.length - ok.length} missed)` : ''}`;
   };
   const lines = [
-    `| tool | spawn → URL printed | spawn → first 200 | idle RSS: watcher process / whole tree | inotify watches (per source folder, of ${folders}) | save → new code, in place (median) | atomic save (median) |`,
-    '|---|---:|---:|---:|---:|---:|---:|',
+    `| tool | spawn → URL printed | spawn → first 200 | spawn → all watches held | idle RSS: watcher process / whole tree | inotify watches (per source folder) | save → new code, in place (median) | atomic save (median) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     if (r.error && !r.firstResponseMs) {
-      lines.push(`| ${r.label} | error: ${r.error.split('\n')[0]} | | | | | |`);
+      lines.push(`| ${r.label} | error: ${r.error.split('\n')[0]} | | | | | | |`);
       continue;
     }
-    lines.push(`| ${r.label} | ${r.urlMs === null ? 'n/a' : `${r.urlMs} ms`} | ${r.firstResponseMs} ms | ${r.idleRssMB} / ${r.idleTreeRssMB} MB | ${r.watches} (${r.watchesPerFolder}) | ${med(r.saveInPlaceMs)} | ${med(r.saveAtomicMs)} |`);
+    lines.push(`| ${r.label} | ${r.urlMs === null ? 'n/a' : `${r.urlMs} ms`} | ${r.firstResponseMs} ms | ${r.watchesDoneMs === null ? '–' : `${r.watchesDoneMs} ms`} | ${r.idleRssMB} / ${r.idleTreeRssMB} MB | ${r.watches} (${r.watchesPerFolder} × ${r.folders}) | ${med(r.saveInPlaceMs)} | ${med(r.saveAtomicMs)} |`);
   }
   return lines.join('\n');
 }
@@ -333,6 +353,8 @@ async function main(): Promise<void> {
   const only = arg('--tools', 'sr,nodemon,node-watch').split(',');
   const cli = path.resolve(arg('--cli', path.join(REPO, 'dist', 'cli.js')));
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
+  const baselineCli = arg('--baseline-cli', '') ? path.resolve(arg('--baseline-cli', '')) : undefined;
+  if (baselineCli && !only.includes('sr-before')) only.push('sr-before');
   const peers = only.includes('nodemon') ? ensureNodemon() : '';
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srb-tree-'));
   const interrupted = () => {
@@ -347,8 +369,15 @@ async function main(): Promise<void> {
     const sourceFolders = makeTree(root, shape).length;
     log(`big tree: ${shape.files} files in ${sourceFolders} source folders, node_modules ${shape.depsFiles} files, made in ${Date.now() - made} ms; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     // The master keeps its state in the project: one tool at a time, the same tree for all.
-    for (const tool of tools(cli)) if (only.includes(tool.id)) results.push(await runTool(tool, root, peers, sourceFolders, saves));
-    const out = table(results, sourceFolders);
+    const defs = tools(cli, baselineCli, arg('--baseline-label', 'baseline build'));
+    for (const tool of defs) if (only.includes(tool.id)) results.push(await runTool(tool, root, peers, sourceFolders, saves));
+    if (!argv.includes('--no-reference')) {
+      // The same master on a project of app.js alone, in the same run: what start-up costs without a tree.
+      const small = path.join(root, 'reference');
+      fs.mkdirSync(small);
+      results.push(await runTool({ ...defs[0], id: 'sr-reference', label: 'Smooth Reload on app.js alone (reference)' }, small, peers, 1, saves));
+    }
+    const out = table(results);
     process.stdout.write('\n' + out + '\n');
     const json = arg('--json', '');
     if (json) fs.writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), node: process.version, shape, sourceFolders, results }, null, 2) + '\n');
