@@ -2,7 +2,7 @@
  * Issue 13's question, measured: does the hand-written front still cost clearly less CPU per
  * proxied request than the ordinary way, `http.Server` + undici (bench/alt-front/undici-proxy.ts)?
  *
- *   npx tsx bench/proxy-alternatives.ts [--rounds 4] [--sec 5] [--at COMMIT]
+ *   npx tsx bench/proxy-alternatives.ts [--rounds 4] [--sec 5] [--at COMMIT|worktree]
  *
  * Configurations, the same bench app, load and pinning as `npm run bench`'s pinned proxy run (the
  * load on CPU 0; the app and whatever proxies it on CPU 1, so CPU per request is comparable):
@@ -140,18 +140,26 @@ async function runConfig(config: Config, dir: string, cli: string, sec: number):
   }
 }
 
-/** Our front as committed at `commit`: its tree exported and built in a temp folder. */
+/**
+ * Our front as committed at `commit` (`worktree`: this checkout's files as they are now, tracked and
+ * untracked, for a commit that does not build alone): the tree copied and built in a temp folder.
+ */
 function buildAt(commit: string, root: string): { cli: string; commit: string } {
-  const sha = spawnSync('git', ['rev-parse', commit], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+  const worktree = commit === 'worktree';
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+  const sha = git('rev-parse', worktree ? 'HEAD' : commit);
   if (!sha) throw new Error(`no commit ${commit}`);
   const tree = path.join(root, `tree-${sha.slice(0, 7)}`);
   fs.mkdirSync(tree, { recursive: true });
-  const tar = spawnSync('bash', ['-c', `git -C "${REPO}" archive ${sha} | tar -x -C "${tree}"`], { stdio: 'inherit' });
-  if (tar.status !== 0) throw new Error('git archive failed');
+  const copy = worktree ? `git ls-files -z -co --exclude-standard | tar --null -T - -c | tar -x -C "${tree}"` : `git archive ${sha} | tar -x -C "${tree}"`;
+  const tar = spawnSync('bash', ['-c', `cd "${REPO}" && ${copy}`], { stdio: 'inherit' });
+  if (tar.status !== 0) throw new Error(`copying the tree failed`);
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(tree, 'node_modules'));
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: tree, stdio: 'inherit', timeout: 120_000 });
   if (b.status !== 0) throw new Error(`build of ${sha} failed`);
-  return { cli: path.join(tree, 'dist', 'cli.js'), commit: sha };
+  const front = worktree ? git('status', '--porcelain', 'server/front') : '';
+  const label = worktree ? `the working tree at ${sha} (server/front ${front ? 'has uncommitted changes' : `as committed in ${git('log', '-1', '--format=%h', '--', 'server/front')}`})` : sha;
+  return { cli: path.join(tree, 'dist', 'cli.js'), commit: label };
 }
 
 async function main(): Promise<void> {

@@ -23,6 +23,8 @@
  * - Upgrades: http.Server's 'upgrade' event; the request goes upstream as an upgrade, and only a
  *   101 answer turns the connection into a raw tunnel. Any other answer is written back as an
  *   ordinary response and the socket is handed back to the server as a new HTTP connection.
+ *   An upgrade request's Content-Length body (up to 1 MiB) is read and sent along; a chunked one
+ *   gets 400, since http.Server hands over the socket right after the head.
  * - Upstream failure before the response head: 502. After it: the client connection is destroyed
  *   (the response cannot be completed honestly). A client that goes away aborts the upstream
  *   request, which closes that upstream connection.
@@ -191,7 +193,8 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
     private readonly server: http.Server,
     private readonly req: http.IncomingMessage,
     private readonly socket: Duplex,
-    private readonly head: Buffer,
+    /** Bytes after the request (and its body): tunnel data, or the next request when refused. */
+    public head: Buffer,
   ) {
     socket.on('error', () => undefined);
     socket.once('close', () => {
@@ -271,6 +274,38 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
   }
 }
 
+const MAX_UPGRADE_BODY = 1024 * 1024;
+
+/** `length` bytes from `head` then `socket`, and what came after them; undefined if the socket ends first. */
+function readExactly(socket: Duplex, head: Buffer, length: number): Promise<[Buffer, Buffer] | undefined> {
+  return new Promise((resolve) => {
+    const chunks = [head];
+    let have = head.length;
+    const finish = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      // Back to "no consumer": the bytes wait for whoever reads next (the tunnel or http.Server).
+      (socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null;
+      const all = Buffer.concat(chunks);
+      resolve([all.subarray(0, length), all.subarray(length)]);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      have += chunk.length;
+      if (have >= length) finish();
+    };
+    const onEnd = () => {
+      socket.off('data', onData);
+      resolve(undefined);
+    };
+    if (have >= length) return finish();
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
+  });
+}
+
 export interface UndiciProxy {
   port: number;
   close(): Promise<void>;
@@ -295,16 +330,24 @@ export async function startUndiciProxy(options: { upstreamPort: number; port?: n
       badGateway(res, err as Error);
     }
   });
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on('upgrade', async (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const upgrade = req.headers.upgrade;
     const handler = new UpgradeExchange(server, req, socket, head);
-    // An upgrade request with a body: the server did not read it (it hands the raw socket over).
-    if (!upgrade || hasBody(req)) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    // http.Server hands the socket over at the end of the head, body or not. A Content-Length body
+    // (up to 1 MiB) is read here and sent with the request; a chunked one is refused.
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!upgrade || req.headers['transfer-encoding'] !== undefined || length > MAX_UPGRADE_BODY) {
+      socket.end(`HTTP/1.1 ${length > MAX_UPGRADE_BODY ? 413 : 400} ${http.STATUS_CODES[length > MAX_UPGRADE_BODY ? 413 : 400]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       return;
     }
+    let body: Buffer | null = null;
+    if (length > 0) {
+      const read = await readExactly(socket, head, length);
+      if (!read) return void socket.destroy();
+      [body, handler.head] = read;
+    }
     try {
-      pool.dispatch({ path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: upstreamHeaders(req), upgrade }, handler);
+      pool.dispatch({ path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: upstreamHeaders(req), upgrade, body }, handler);
     } catch (err) {
       handler.onError(err as Error);
     }
