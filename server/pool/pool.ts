@@ -15,7 +15,8 @@ import { parseBootError } from '../runners/boot-error';
 import { rssBytes, treeRssBytes } from '../runners/proc-info';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, pruneSnapshots, readSnapshot, snapshotDir } from './snapshot';
 import { standbyBlocker } from '../runners/standby-policy';
-import { WarmProcess, Worker, WorkerBootError, type WorkerSpec } from './worker';
+import { WarmProcess, Worker, WorkerBootError, type ShutdownEvidence, type WorkerSpec } from './worker';
+import { killedAfterGraceFinding } from '../doctor/runtime-evidence';
 
 /** After a reload (or a replacement), wait this long before booting standbys: the new workers' first requests go first. */
 const STANDBY_REFILL_DELAY_MS = 200;
@@ -546,36 +547,31 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.emit('retired', worker);
     const drained = await worker.drain(this.config.reload.drainTimeoutMs);
     if (!drained) this.logger.warn(`worker ${worker.id}: ${worker.inFlight} request(s) still running after reload.drainTimeoutMs (${this.config.reload.drainTimeoutMs} ms); stopping it anyway`);
-    const resources = this.config.reload.killTimeoutMs > 0 ? this.resourcesBeforeKill(worker) : Promise.resolve([] as string[]);
+    const evidence = this.config.reload.killTimeoutMs > 0 ? this.evidenceBeforeKill(worker) : Promise.resolve({ resources: [], listeners: [] });
     const info = await worker.stop(this.config.reload.killTimeoutMs);
     this.retiring.delete(worker);
     if (info.killed) {
-      const held = await resources;
-      const finding: Finding = {
-        code: 'SR_KILLED_AFTER_GRACE',
-        severity: 'warning',
-        message: `worker ${worker.id} (pid ${worker.pid}) did not exit within ${this.config.reload.killTimeoutMs} ms of SIGTERM and was killed${held.length ? `; still open: ${summarize(held)}` : ''}`,
-        fix: 'on SIGTERM, close the server and clear intervals and open sockets so the process can exit (or call process.exit when done)',
-        docs: 'docs/troubleshooting.md#sr_killed_after_grace',
-      };
+      // At the app's SIGTERM handler (file:line from the worker's inspector), naming what was still open.
+      const finding = killedAfterGraceFinding(`worker ${worker.id} (pid ${worker.pid})`, this.config.reload.killTimeoutMs, await evidence, this.config.cwd);
       this.logger.warn(finding.message);
       this.emitEvent({ kind: 'findings', source: `killed:${worker.id}`, findings: [finding] });
     }
   }
 
-  /** Ask a stopping worker what keeps it alive, shortly before the SIGKILL would come. */
-  private resourcesBeforeKill(worker: Worker): Promise<string[]> {
+  /** Ask a stopping worker what keeps it alive and which SIGTERM handlers it has, shortly before the SIGKILL would come. */
+  private evidenceBeforeKill(worker: Worker): Promise<ShutdownEvidence> {
+    const none: ShutdownEvidence = { resources: [], listeners: [] };
     return new Promise((resolve) => {
       const at = Math.max(0, this.config.reload.killTimeoutMs - 400);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!worker.alive) return resolve([]);
-        worker.activeResources(300).then(resolve, () => resolve([]));
+        if (!worker.alive) return resolve(none);
+        worker.shutdownEvidence(300).then(resolve, () => resolve(none));
       }, at);
       this.timers.add(timer);
       worker.once('exit', () => {
         if (this.timers.delete(timer)) clearTimeout(timer);
-        setTimeout(() => resolve([]), 350);
+        setTimeout(() => resolve(none), 350);
       });
     });
   }
@@ -603,12 +599,6 @@ function runningSnapshot(spec: WorkerSpec, dir: string): WorkerSpec | undefined 
 function toFinding(err: unknown): Finding {
   if (err instanceof WorkerBootError) return { docs: `docs/troubleshooting.md#${err.finding.code.toLowerCase()}`, ...err.finding };
   return { code: 'SR_INTERNAL', severity: 'error', message: String((err as Error)?.stack ?? err) };
-}
-
-function summarize(resources: string[]): string {
-  const counts = new Map<string, number>();
-  for (const r of resources) counts.set(r, (counts.get(r) ?? 0) + 1);
-  return [...counts].map(([name, n]) => (n > 1 ? `${n} × ${name}` : name)).join(', ');
 }
 
 function percentile(sorted: number[], p: number): number {

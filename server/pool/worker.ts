@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Finding } from '../protocol';
-import { STANDBY_ENV, isWorkerMessage, type GoMessage } from '../runners/worker-messages';
+import { STANDBY_ENV, isWorkerMessage, type GoMessage, type SignalListener } from '../runners/worker-messages';
 import { parseBootError } from '../runners/boot-error';
 import { descendants, listeningPorts } from '../runners/proc-info';
 import { IdleUpstreams } from '../front/upstream';
@@ -39,6 +39,13 @@ export interface ExitInfo {
   planned: boolean;
   /** True when it had to be SIGKILLed after the grace period. */
   killed: boolean;
+}
+
+/** A worker's answer on what keeps it alive after SIGTERM. */
+export interface ShutdownEvidence {
+  /** process.getActiveResourcesInfo(): 'TCPServerWrap', 'Timeout', 'TCPSocketWrap', … */
+  resources: string[];
+  listeners: SignalListener[];
 }
 
 export class WorkerBootError extends Error {
@@ -250,18 +257,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Ask what keeps the process alive (Node workers only); empty when it cannot tell. */
   async activeResources(timeoutMs = 300): Promise<string[]> {
+    return (await this.shutdownEvidence(timeoutMs)).resources;
+  }
+
+  /**
+   * What keeps a Node worker alive and which SIGTERM/SIGINT listeners it has, with where they are
+   * defined: asked shortly before a kill, for the finding. Empty when it cannot tell (a command
+   * worker, a blocked event loop, a closed channel).
+   */
+  async shutdownEvidence(timeoutMs = 300): Promise<ShutdownEvidence> {
     const child = this.child;
-    if (!child?.connected || this.spec.command) return [];
+    if (!child?.connected || this.spec.command) return { resources: [], listeners: [] };
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         child.off('message', onMessage);
-        resolve([]);
+        resolve({ resources: [], listeners: [] });
       }, timeoutMs);
       const onMessage = (message: unknown) => {
         if (isWorkerMessage(message) && message.type === 'smooth-reload:handles') {
           clearTimeout(timer);
           child.off('message', onMessage);
-          resolve(message.resources);
+          resolve({ resources: message.resources, listeners: message.listeners ?? [] });
         }
       };
       child.on('message', onMessage);

@@ -14,8 +14,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as http from 'node:http';
 import Module from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, keepInSnapshot, readSnapshot } from './snapshot-files';
-import { STANDBY_ENV, isGoMessage, type WorkerMessage } from './worker-messages';
+import { STANDBY_ENV, isGoMessage, type SignalListener, type WorkerMessage } from './worker-messages';
 
 const send = (message: WorkerMessage): void => {
   if (process.connected && process.send) process.send(message);
@@ -147,9 +148,92 @@ process.on('message', (message: unknown) => {
   if (message && typeof message === 'object' && (message as { type?: string }).type === 'smooth-reload:report-handles') {
     // What keeps the event loop alive: named in the finding when the worker ignored SIGTERM.
     const info = (process as unknown as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo?.() ?? [];
-    send({ type: 'smooth-reload:handles', resources: info });
+    send({ type: 'smooth-reload:handles', resources: info, listeners: signalListeners() });
   }
 });
+// ---- shutdown evidence -----------------------------------------------------
+// Every SIGTERM/SIGINT listener the app installs, also the process.once ones that are gone once
+// they ran. 'newListener' hands over the app's own function (not once's wrapper) and, unlike a
+// signal listener of our own, does not change what the signal does.
+const installedSignalListeners: { signal: 'SIGTERM' | 'SIGINT'; fn: (...args: unknown[]) => unknown }[] = [];
+process.on('newListener', (event: string | symbol, fn: (...args: unknown[]) => unknown) => {
+  if ((event === 'SIGTERM' || event === 'SIGINT') && !installedSignalListeners.some((l) => l.signal === event && l.fn === fn)) {
+    installedSignalListeners.push({ signal: event, fn });
+  }
+});
+/**
+ * The SIGTERM/SIGINT listeners installed now, with where each function is defined: the inspector
+ * knows every function's script and position ([[FunctionLocation]]). Asked only when the master
+ * is about to kill a worker that ignored SIGTERM (or by `doctor --run`), so the inspector session
+ * exists for the length of this call only.
+ */
+function signalListeners(): SignalListener[] {
+  const listeners = installedSignalListeners.map(({ signal, fn }) => ({ signal, fn }));
+  if (!listeners.length) return [];
+  const out: SignalListener[] = listeners.map(({ signal, fn }) => ({
+    signal,
+    name: fn.name,
+    // A process.once handler that ran on this SIGTERM is no longer attached, but it is the one that ran.
+    ...(process.listeners(signal).includes(fn as never) ? {} : { removed: true }),
+  }));
+  let session: import('node:inspector').Session | undefined;
+  try {
+    // Loaded here: a worker that is never asked never loads the inspector.
+    const inspector = require('node:inspector') as typeof import('node:inspector');
+    session = new inspector.Session();
+    session.connect();
+    const scripts = new Map<string, string>();
+    session.on('Debugger.scriptParsed', (m: { params: { scriptId: string; url: string } }) => scripts.set(m.params.scriptId, m.params.url));
+    // The in-process session answers synchronously: each callback has run when post returns.
+    const post = <T>(method: string, params?: object): T | undefined => {
+      let result: T | undefined;
+      (session as unknown as { post(m: string, p: object | undefined, cb: (err: Error | null, r: T) => void): void }).post(method, params, (err, r) => {
+        if (!err) result = r;
+      });
+      return result;
+    };
+    post('Debugger.enable');
+    const holder = globalThis as unknown as { __smoothReloadListener?: unknown };
+    listeners.forEach(({ fn }, i) => {
+      holder.__smoothReloadListener = fn;
+      const evaluated = post<{ result: { objectId?: string } }>('Runtime.evaluate', { expression: 'globalThis.__smoothReloadListener' });
+      const objectId = evaluated?.result.objectId;
+      if (!objectId) return;
+      const props = post<{ internalProperties?: { name: string; value?: { value?: { scriptId: string; lineNumber: number; columnNumber: number } } }[] }>('Runtime.getProperties', { objectId, ownProperties: true });
+      const loc = props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
+      const url = loc ? scripts.get(loc.scriptId) : undefined;
+      if (!loc || !url) return;
+      const file = url.startsWith('file:') ? fileURLToPath(url) : url;
+      Object.assign(out[i], original(file, loc.lineNumber, loc.columnNumber));
+    });
+    delete holder.__smoothReloadListener;
+    post('Debugger.disable');
+  } catch {
+    // No inspector in this build of Node, or it refused: the names alone are still evidence.
+  } finally {
+    session?.disconnect();
+  }
+  return out;
+}
+
+/**
+ * The position in the file as written: through the source map Node keeps for compiled code
+ * (TypeScript through tsx, or any build run with source maps enabled), else as compiled. 1-based.
+ */
+function original(file: string, line0: number, column0: number): { file: string; line: number; column: number } {
+  try {
+    const map = (Module as unknown as { findSourceMap?(p: string): { findEntry(l: number, c: number): { originalSource?: string; originalLine?: number; originalColumn?: number } } | undefined }).findSourceMap?.(file);
+    const entry = map?.findEntry(line0, column0);
+    if (entry?.originalSource && entry.originalLine !== undefined) {
+      const source = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+      return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+    }
+  } catch {
+    // No usable map: the compiled position is still a position.
+  }
+  return { file, line: line0 + 1, column: column0 + 1 };
+}
+
 // A standby stays alive on the IPC channel until `go`; after that, only the app's own handles count.
 const channel = (process as unknown as { channel?: { ref(): void; unref(): void } }).channel;
 if (standby) channel?.ref();

@@ -6,10 +6,25 @@ export type WorkerMessage =
   | { type: 'smooth-reload:ready' }
   /** Files the worker compiled, with the sha1 of the content it compiled. */
   | { type: 'smooth-reload:loaded'; files: { file: string; sha1: string }[] }
-  /** Resources keeping the worker alive (answer to report-handles). */
-  | { type: 'smooth-reload:handles'; resources: string[] }
+  /**
+   * Resources keeping the worker alive, and the SIGTERM/SIGINT listeners installed with where each
+   * function is defined (answer to report-handles).
+   */
+  | { type: 'smooth-reload:handles'; resources: string[]; listeners?: SignalListener[] }
   /** A warm standby is booted and waits for `go`; `preloaded` lists app files it compiled already (it must then not be used). */
   | { type: 'smooth-reload:standby'; preloaded: string[] };
+
+/** A SIGTERM/SIGINT listener of a worker, located through the inspector (1-based line and column). */
+export interface SignalListener {
+  signal: string;
+  /** The function's name ('' for an anonymous one). */
+  name: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Installed with process.once and already run (so no longer attached). */
+  removed?: boolean;
+}
 
 /** Set in a warm standby's environment: the bootstrap waits for `go` instead of configuring itself at start. */
 export const STANDBY_ENV = 'SMOOTH_RELOAD_STANDBY';

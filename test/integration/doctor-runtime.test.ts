@@ -1,6 +1,7 @@
 /**
  * The doctor at run time, in a real master: the loaded-files check on each new worker
- * (findings source "doctor-runtime"), and SR_KILLED_AFTER_GRACE for a worker that ignores SIGTERM.
+ * (findings source "doctor-runtime"), and SR_KILLED_AFTER_GRACE for a worker that ignores SIGTERM,
+ * at its handler's file:line (the worker's inspector) with what was still open.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -75,6 +76,12 @@ process.on('SIGTERM', () => {
     assert.match(f.message, /did not exit within 1000 ms of SIGTERM and was killed; still open: /);
     assert.match(f.message, /TCPServerWrap/, 'names the open server');
     assert.match(f.message, /Timeout/, 'names the interval');
+    // Where the handler is, from the worker's inspector: the Problems panel shows it on that line.
+    assert.match(f.message, /; SIGTERM handler at app\.js:4$/);
+    assert.deepEqual([f.file, f.line], [path.join(dir, 'app.js'), 4]);
+    // status lists it among the findings.
+    const status = spawnSync(process.execPath, [CLI, 'status', '--cwd', dir], { encoding: 'utf8', timeout: 30_000 });
+    assert.match(status.stdout, /SR_KILLED_AFTER_GRACE app\.js:4/);
     assert.equal(f.docs, 'docs/troubleshooting.md#sr_killed_after_grace');
     assert.ok(master.events.slice(since).some((e) => e.kind === 'worker' && e.event === 'killed'));
     // The static check points at the cause before any reload: the handler at line 4.
