@@ -24,7 +24,10 @@ import { checkWatchLimit } from './checks/watch-limit';
 import { checkWatchMount } from './checks/watch-mount';
 import { checkWatchPaths } from './checks/watch-paths';
 
+import { runEntryOnce, type RunReport } from './run-entry';
+
 export { checkLoadedFiles, readIfPresent, type ReadFile } from './checks/loaded-files';
+export type { RunReport } from './run-entry';
 export { gatherFacts, type Facts } from './facts';
 
 /** Every static check, each a pure function of the facts. */
@@ -50,15 +53,31 @@ export interface DoctorOptions {
   dir: string;
   /** The resolved config; read from the folder's smooth-reload.config.json when not given. */
   config?: ResolvedConfig;
+  /**
+   * `doctor --run`: also start the app once in a throwaway worker, SIGTERM it and report whether
+   * it exited. `distDir` holds bootstrap.js and worker-shim.js (the CLI's or the extension's dist/).
+   */
+  run?: { distDir: string };
+}
+
+export interface DoctorReport {
+  findings: Finding[];
+  /** Set with `run`, once the app could be started (or failed to). */
+  run?: RunReport;
 }
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** Run every check on the project; errors first. Never throws for a broken project: that is a finding. */
 export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
+  return (await doctorReport(options)).findings;
+}
+
+/** The findings, and with `run` what the app did on SIGTERM. */
+export async function doctorReport(options: DoctorOptions): Promise<DoctorReport> {
   const dir = path.resolve(options.dir);
   if (!isDir(dir)) {
-    return [finding('SR_NO_PROJECT', 'error', `${dir} is not a folder the doctor can look into`, 'pass the project folder: smooth-reload doctor path/to/project', {})];
+    return { findings: [finding('SR_NO_PROJECT', 'error', `${dir} is not a folder the doctor can look into`, 'pass the project folder: smooth-reload doctor path/to/project', {})] };
   }
   const findings: Finding[] = [];
   let config = options.config;
@@ -72,7 +91,22 @@ export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
   }
   const facts = await gatherFacts({ dir, ...(config ? { config } : {}) });
   for (const check of CHECKS) findings.push(...check(facts));
-  return findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  let run: RunReport | undefined;
+  if (options.run && !findings.some((f) => f.code === 'SR_CONFIG_INVALID')) {
+    // The entry as `serve` would find and run it (a TypeScript entry through its loader).
+    let runConfig: ResolvedConfig | undefined;
+    try {
+      runConfig = resolveConfig({ cwd: dir, zeroConfig: true });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      findings.push(finding('SR_RUN_NOTHING', 'error', `doctor --run cannot start the app: ${err.message}`, 'set "entry" (or "command") in smooth-reload.config.json', err.file ? { file: err.file } : {}));
+    }
+    if (runConfig) {
+      run = await runEntryOnce({ config: runConfig, distDir: options.run.distDir });
+      findings.push(...run.findings);
+    }
+  }
+  return { findings: findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]), ...(run ? { run } : {}) };
 }
 
 function configFinding(err: ConfigError): Finding {

@@ -61,17 +61,17 @@ function verdictFinding(v: ShutdownVerdict, dir: string, killTimeoutMs: number):
     let what: string;
     if (e.neverSettles) {
       related.push({ file: e.neverSettles.file, line: e.neverSettles.line, message: 'this promise never settles' });
-      what = `the handler awaits a promise that never settles (${at(dir, e.neverSettles.file, e.neverSettles.line)}), so nothing after it runs`;
-    } else if (v.doesNothing) what = 'the handler neither exits nor closes the server';
+      what = `awaits a promise that never settles (${at(dir, e.neverSettles.file, e.neverSettles.line)}), so nothing after it runs`;
+    } else if (v.doesNothing) what = 'neither exits nor closes the server';
     else {
       const did = [...(e.cleared.length ? ['clears a timer'] : []), ...(e.released.length ? [`calls ${[...new Set(e.released.map((r) => `${r.receiver ? `${r.receiver}.` : ''}${r.method}()`))].join(', ')}`] : [])];
-      what = `the handler ${did.length ? `${did.join(' and ')} but ` : ''}neither exits nor closes what keeps the process alive`;
+      what = `${did.length ? `${did.join(' and ')} but ` : ''}neither exits nor closes what keeps the process alive`;
     }
     const left = v.leftOpen.length ? `: it leaves ${v.leftOpen.map((k) => describeKeeper(dir, k)).join(' and ')}` : '';
     return finding(
       'SR_SIGTERM_NO_EXIT',
       'warning',
-      `${base} handles ${h.signal} (process.${h.method}) but ${what}${left}; ${wait}`,
+      `${base} handles ${h.signal} (process.${h.method}), and the handler ${what}${left}; ${wait}`,
       'in the handler, close the server (server.close()) and clear intervals so the process can end, or call process.exit() when the cleanup is done',
       { file: h.file, line: h.line, column: h.column },
       related,

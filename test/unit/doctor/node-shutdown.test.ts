@@ -9,7 +9,7 @@ describe('doctor: SR_SIGTERM_NO_EXIT', () => {
     const [f, ...rest] = check(`${SERVER}process.on('SIGTERM', () => {\n  console.log('bye');\n});\n`);
     assert.equal(rest.length, 0);
     assert.deepEqual([f.code, f.file, f.line, f.column], ['SR_SIGTERM_NO_EXIT', '/app/app.js', 3, 1]);
-    assert.match(f.message, /handles SIGTERM \(process\.on\) but the handler neither exits nor closes what keeps the process alive: it leaves the server at app\.js:2 listening.*5000 ms/);
+    assert.match(f.message, /handles SIGTERM \(process\.on\), and the handler neither exits nor closes what keeps the process alive: it leaves the server at app\.js:2 listening.*5000 ms/);
   });
 
   it('reports a named handler defined in the file that does nothing useful (SIGINT too)', () => {

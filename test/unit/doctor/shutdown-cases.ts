@@ -6,8 +6,10 @@ export const SHUTDOWN_FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures',
 
 export interface ShutdownCase {
   name: string;
-  /** What the bad twin is expected to produce: the code and the file:line of process.on. */
+  /** What the static check reports for the bad twin: the code and the file:line of process.on. */
   expect: { code: string; at: string };
+  /** Where `doctor --run` finds the SIGTERM handler function of the bad twin (the inspector's location), when not at `expect.at`. */
+  runAt?: string;
 }
 
 /** Every case, with the finding its bad twin must produce (its clean twin must produce none). */
@@ -16,7 +18,7 @@ export const SHUTDOWN_CASES: ShutdownCase[] = [
   { name: 'clears-timers', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.js:4' } },
   { name: 'await-never', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.js:3' } },
   { name: 'await-no-exit', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.js:6' } },
-  { name: 'other-module', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.js:4' } },
+  { name: 'other-module', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.js:4' }, runAt: 'lib/lifecycle.js:1' },
   { name: 'typescript', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.ts:6' } },
   { name: 'esm', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.mjs:6' } },
   { name: 'once', expect: { code: 'SR_SIGTERM_NO_EXIT', at: 'app.js:3' } },
