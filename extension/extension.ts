@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_FILE_NAME, readConfigFile } from '../server/config';
 import { runDoctor } from '../server/doctor';
+import { discoverEntryIn } from '../server/entry';
 import type { Finding, MasterEvent } from '../server/protocol';
 import { BurstCoalescer } from './burst';
 import { AttachProcess, ATTACH_PRESETS, CliError, runDoctorCli, type NodeCommand } from './cli-tools';
@@ -82,6 +83,8 @@ class Controller {
   readonly log = vscode.window.createOutputChannel('Smooth Reload', { log: true });
   readonly statusBar = new StatusBar();
   private readonly folders = new Map<string, FolderEntry>();
+  /** Folders without a config file that Start ran anyway (zero-config start): they keep their session. */
+  private readonly zeroConfig = new Set<string>();
   readonly workersView = new WorkersView(() => [...this.folders.values()].map((e) => e.session));
   private readonly diagnostics: DiagnosticsView;
   private readonly cliPath: string;
@@ -130,7 +133,7 @@ class Controller {
     for (const wf of vscode.workspace.workspaceFolders ?? []) {
       if (wf.uri.scheme !== 'file') continue;
       const dir = wf.uri.fsPath;
-      if (!fs.existsSync(path.join(dir, CONFIG_FILE_NAME))) continue;
+      if (!fs.existsSync(path.join(dir, CONFIG_FILE_NAME)) && !this.zeroConfig.has(dir)) continue;
       present.add(dir);
       if (!this.folders.has(dir)) this.addFolder(dir, wf.name);
     }
@@ -232,7 +235,9 @@ class Controller {
     const settings = readSettings(vscode.Uri.file(session.folder));
     let port = 0;
     try {
-      const config = readConfigFile(path.join(session.folder, CONFIG_FILE_NAME));
+      // A zero-config start has no file: the master picks a free port.
+      const file = path.join(session.folder, CONFIG_FILE_NAME);
+      const config = fs.existsSync(file) ? readConfigFile(file) : {};
       if (typeof config.port === 'number') port = config.port;
     } catch (err) {
       this.log.warn(`${session.folderName}: ${(err as Error).message}`);
@@ -276,20 +281,59 @@ class Controller {
     return picked?.entry;
   }
 
+  /**
+   * Start's folder: like pick(), but a folder without a config file is started the way
+   * `smooth-reload serve` starts it (zero-config start: the entry from package.json or a
+   * conventional name), and the choice is offered to be saved as a config file.
+   */
+  private async pickForStart(arg: unknown): Promise<FolderEntry | undefined> {
+    let wf: vscode.WorkspaceFolder | undefined;
+    if (arg instanceof vscode.Uri) {
+      wf = vscode.workspace.getWorkspaceFolder(arg);
+      if (!wf || this.folders.has(wf.uri.fsPath)) return this.pick(arg);
+    } else if (this.folders.size === 0) {
+      const all = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+      const active = vscode.window.activeTextEditor && vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri);
+      wf = all.length === 1 ? all[0] : active ?? (all.length ? await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to start' }) : undefined);
+      if (!wf) return undefined;
+    } else return this.pick(arg);
+    const dir = wf.uri.fsPath;
+    const found = discoverEntryIn(dir);
+    if (!found.ok) {
+      this.log.error(`${wf.name}: ${found.message}`);
+      const choice = await vscode.window.showErrorMessage(`Smooth Reload: ${found.message.split('\n')[0]}`, 'Create Config File', 'Show Output');
+      if (choice === 'Create Config File') await vscode.commands.executeCommand('smooth-reload.createConfig', wf.uri);
+      else if (choice) this.log.show();
+      return undefined;
+    }
+    this.log.info(`${wf.name}: no ${CONFIG_FILE_NAME}; starting ${found.entry}, from ${found.reason}`);
+    this.zeroConfig.add(dir);
+    this.syncFolders();
+    const folder = wf;
+    void vscode.window
+      .showInformationMessage(`Smooth Reload runs ${found.entry} (from ${found.reason}). Save this choice in ${CONFIG_FILE_NAME}?`, 'Save')
+      .then((choice) => choice && vscode.commands.executeCommand('smooth-reload.createConfig', folder.uri));
+    return this.folders.get(dir);
+  }
+
   private async offerConfig(): Promise<void> {
     const choice = await vscode.window.showInformationMessage(`Smooth Reload needs a ${CONFIG_FILE_NAME} in the workspace folder (it names the app to run).`, 'Create Config File');
     if (choice) await vscode.commands.executeCommand('smooth-reload.createConfig');
   }
 
-  private async createConfig(): Promise<void> {
+  /** Write a config file naming the entry a zero-config start would choose (app.js when none), and open it. */
+  private async createConfig(arg?: unknown): Promise<void> {
     const wf =
-      (vscode.workspace.workspaceFolders?.length ?? 0) > 1
-        ? await vscode.window.showWorkspaceFolderPick({ placeHolder: `Folder for ${CONFIG_FILE_NAME}` })
-        : vscode.workspace.workspaceFolders?.[0];
+      arg instanceof vscode.Uri
+        ? vscode.workspace.getWorkspaceFolder(arg)
+        : (vscode.workspace.workspaceFolders?.length ?? 0) > 1
+          ? await vscode.window.showWorkspaceFolderPick({ placeHolder: `Folder for ${CONFIG_FILE_NAME}` })
+          : vscode.workspace.workspaceFolders?.[0];
     if (!wf) return;
     const file = vscode.Uri.joinPath(wf.uri, CONFIG_FILE_NAME);
     if (!fs.existsSync(file.fsPath)) {
-      const entry = ['app.js', 'server.js', 'index.js', 'main.js', 'src/index.js', 'src/server.ts'].find((f) => fs.existsSync(path.join(wf.uri.fsPath, f))) ?? 'app.js';
+      const found = discoverEntryIn(wf.uri.fsPath);
+      const entry = found.ok ? found.entry : 'app.js';
       const config = { entry, port: 3000, workers: 2 };
       await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify(config, null, 2) + '\n'));
     }
@@ -318,7 +362,7 @@ class Controller {
       await entry.session.send(type === 'reload' ? { type, reason: 'Reload Now (VS Code)' } : { type });
     };
     reg('start', async (arg) => {
-      const entry = await this.pick(arg);
+      const entry = await this.pickForStart(arg);
       if (entry) await this.start(entry);
     });
     reg('stop', async (arg) => {
@@ -347,7 +391,7 @@ class Controller {
       void vscode.window.showInformationMessage(`Smooth Reload: reload on save is ${next ? 'on' : 'off'}.`);
       this.render();
     });
-    reg('createConfig', () => this.createConfig());
+    reg('createConfig', (arg) => this.createConfig(arg));
     reg('runDoctor', (arg) => this.runDoctor(arg));
     reg('attach', (arg) => this.attachForeign(arg));
   }

@@ -14,7 +14,9 @@ export function makeWorkspace(root: string): string {
 
 /**
  * A multi-root workspace file: folders "a" and "b" (copies of examples/hello whose page names the
- * folder, each with a config file) and "plain" (no config file). Returns the file and the folders.
+ * folder, each with a config file), "plain" (no config file, nothing to run) and "zero" (no config
+ * file: a TypeScript app its package.json's dev script runs with tsx, for the zero-config Start).
+ * Returns the file and the folders.
  */
 export function makeMultiRootWorkspace(root: string): { file: string; folders: string[] } {
   const folders: string[] = [];
@@ -29,8 +31,18 @@ export function makeMultiRootWorkspace(root: string): { file: string; folders: s
   const plain = path.join(root, 'plain');
   fs.mkdirSync(plain, { recursive: true });
   fs.writeFileSync(path.join(plain, 'notes.txt'), 'no config here\n');
+  const zero = path.join(root, 'zero');
+  fs.mkdirSync(path.join(zero, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(zero, 'package.json'), JSON.stringify({ name: 'zero', private: true, scripts: { dev: 'tsx watch src/server.ts' } }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(zero, 'src', 'server.ts'),
+    `import * as http from 'node:http';\nconst greeting: string = 'Hello from folder zero';\nhttp.createServer((req, res) => res.end(greeting + '\\n')).listen(Number(process.env.PORT ?? 3000));\n`,
+  );
+  fs.mkdirSync(path.join(zero, 'node_modules'));
+  fs.symlinkSync(path.join(REPO, 'node_modules', 'tsx'), path.join(zero, 'node_modules', 'tsx'));
+  folders.push(zero);
   const file = path.join(root, 'multi.code-workspace');
-  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'a' }, { path: 'b' }, { path: 'plain' }] }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'a' }, { path: 'b' }, { path: 'plain' }, { path: 'zero' }] }, null, 2) + '\n');
   return { file, folders };
 }
 

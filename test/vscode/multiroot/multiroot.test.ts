@@ -3,6 +3,7 @@
  * none. Each configured folder gets its own master; a save reloads only its folder's master.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
@@ -18,17 +19,18 @@ describe('Smooth Reload in a multi-root workspace', function () {
   before(async () => {
     api = await vscode.extensions.getExtension<SmoothReloadApi>(EXTENSION_ID)!.activate();
     for (const wf of vscode.workspace.workspaceFolders ?? []) dir[wf.name] = wf.uri.fsPath;
-    assert.deepEqual(Object.keys(dir).sort(), ['a', 'b', 'plain']);
+    assert.deepEqual(Object.keys(dir).sort(), ['a', 'b', 'plain', 'zero']);
   });
 
   after(async () => {
-    for (const name of ['a', 'b']) await vscode.commands.executeCommand('smooth-reload.stop', vscode.Uri.file(dir[name]));
+    for (const name of ['a', 'b', 'zero']) if (api.snapshot(dir[name])) await vscode.commands.executeCommand('smooth-reload.stop', vscode.Uri.file(dir[name]));
   });
 
   it('has a session for each folder with a config file, and none for the folder without', () => {
     assert.equal(api.snapshot(dir.a)?.phase, 'stopped');
     assert.equal(api.snapshot(dir.b)?.phase, 'stopped');
     assert.equal(api.snapshot(dir.plain), undefined);
+    assert.equal(api.snapshot(dir.zero), undefined);
   });
 
   it('starts one master per folder, each serving its own folder', async () => {
@@ -60,5 +62,26 @@ describe('Smooth Reload in a multi-root workspace', function () {
     assert.equal(api.snapshot(dir.b)!.status!.pid, bPid);
     assert.ok(isAlive(bPid));
     assert.match(await get(api.snapshot(dir.b)!.url!), /Hello from folder b/);
+  });
+
+  it('Start in a folder without a config file runs the entry package.json names (a .ts file, through tsx), and saving the choice writes the config', async () => {
+    await vscode.commands.executeCommand('smooth-reload.start', vscode.Uri.file(dir.zero));
+    const snap = await waitFor('the master of zero', () => (api.snapshot(dir.zero)?.phase === 'ready' && api.snapshot(dir.zero)?.status ? api.snapshot(dir.zero) : undefined));
+    assert.match(await get(snap.url!), /Hello from folder zero/);
+    assert.equal(snap.status!.workers.length, 1);
+    // The save of a .ts file reloads it like any other entry.
+    const file = path.join(dir.zero, 'src', 'server.ts');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    const edit = new vscode.WorkspaceEdit();
+    const at = doc.getText().indexOf('folder zero');
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 'folder zero'.length)), 'folder zero, saved');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await doc.save());
+    await waitFor('zero to serve the saved code', async () => /folder zero, saved/.test(await get(api.snapshot(dir.zero)!.url!)));
+    // "Save" on the offer runs Create Config File for that folder: the config names the entry found.
+    await vscode.commands.executeCommand('smooth-reload.createConfig', vscode.Uri.file(dir.zero));
+    const config = JSON.parse(fs.readFileSync(path.join(dir.zero, 'smooth-reload.config.json'), 'utf8')) as { entry: string };
+    assert.equal(config.entry, 'src/server.ts');
   });
 });
