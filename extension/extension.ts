@@ -401,8 +401,12 @@ class Controller {
     const wf = arg instanceof vscode.Uri ? vscode.workspace.getWorkspaceFolder(arg) : vscode.workspace.workspaceFolders?.length === 1 ? vscode.workspace.workspaceFolders[0] : await vscode.window.showWorkspaceFolderPick();
     if (!wf) return undefined;
     const dir = wf.uri.fsPath;
+    // From the palette, offer `doctor --run`: start the app once and SIGTERM it (dist/ holds bootstrap.js next to extension.js).
+    const items = [{ label: 'Check the project', run: false }, { label: 'Check, and start the app once to see whether it exits on SIGTERM', description: 'doctor --run', run: true }];
+    const run = arg instanceof vscode.Uri ? false : (await vscode.window.showQuickPick(items, { title: 'Smooth Reload: Run Doctor' }))?.run;
+    if (run === undefined) return undefined;
     const findings = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Smooth Reload: running the doctor…' }, () =>
-      runDoctor({ dir }).catch((err: Error) => {
+      runDoctor({ dir, ...(run ? { run: { distDir: __dirname } } : {}) }).catch((err: Error) => {
         // The doctor is also a CLI command: its own process is the fallback if it fails in here.
         this.log.warn(`doctor failed in the extension host (${err.message}); running "cli.js doctor" instead`);
         return runDoctorCli(this.nodeCommand(dir), dir);
