@@ -320,8 +320,10 @@ export async function startUndiciProxy(options: { upstreamPort: number; port?: n
     bodyTimeout: 0,
     keepAliveTimeout: 4000,
   });
-  // headersTimeout stays Node's 60 s; checking every second (Node: 30 s) sends the 408 by 61 s.
-  const server = http.createServer({ requestTimeout: 0, connectionsCheckingInterval: 1000 }, (req, res) => {
+  // Node's timeouts for receiving a request: 60 s for the head, 300 s for head and body. Checking every
+  // second (Node: 30 s) sends the head's 408 by 61 s. requestTimeout: 0 would look like "no deadline
+  // for uploads" but on Node 20 it also turns the head's deadline off (a 1 byte/s head got no 408).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const handler = new Exchange(req, res);
     const body = hasBody(req) ? req : null;
     try {
