@@ -25,6 +25,13 @@
  *   ordinary response and the socket is handed back to the server as a new HTTP connection.
  *   An upgrade request's Content-Length body (up to 1 MiB) is read and sent along; a chunked one
  *   gets 400, since http.Server hands over the socket right after the head.
+ * - Known differences from the app served directly, all from what undici or http.Server allow:
+ *   request trailers are dropped and a request's Transfer-Encoding codings besides chunked are
+ *   lost (undici frames request bodies itself); `OPTIONS *` gets 502 (undici wants a path);
+ *   an upgrade request with a chunked body gets 400; a refused upgrade's answer is buffered whole;
+ *   a 1xx other than 103 is dropped, and a spontaneous 100 from the app is a 502 (undici);
+ *   an app that destroys an upgrade socket gives the client 502 instead of a closed connection;
+ *   after a refused upgrade the next pipelined request is answered (Node's server stops reading).
  * - Upstream failure before the response head: 502. After it: the client connection is destroyed
  *   (the response cannot be completed honestly). A client that goes away aborts the upstream
  *   request, which closes that upstream connection.
