@@ -5,7 +5,7 @@
  * watches (counted from /proc/<pid>/fdinfo of the inotify fds of its process tree) and save → new
  * code (in place, and an atomic save: a temp file renamed over app.js).
  *
- *   npx tsx bench/big-tree.ts [--files 20000] [--folders 400] [--deps 100000] [--saves 3]
+ *   npx tsx bench/big-tree.ts [--files 20000] [--folders 400] [--deps 100000] [--saves 3] [--rounds 1]
  *                             [--tools sr,nodemon,node-watch] [--cli dist/cli.js] [--json out.json]
  *                             [--baseline-cli <another build's cli.js> --baseline-label <what it is>]   (adds "sr-before")
  *                             [--no-reference]   (no row for our master on a project of app.js alone)
@@ -291,11 +291,11 @@ async function runTool(tool: ToolDef, dir: string, peers: string, folders: numbe
           fs.writeFileSync(tmp, appSource(next));
           fs.renameSync(tmp, file);
         } else fs.writeFileSync(file, appSource(next));
-        const at = await until(s.url, next, 20_000);
+        const at = await until(s.url, next, 10_000);
         (atomic ? r.saveAtomicMs : r.saveInPlaceMs).push(at === undefined ? null : at - savedAt);
         if (at === undefined) {
           // nodemon/node --watch may miss a save made while restarting: resync before the next.
-          await until(s.url, next, 10_000);
+          await until(s.url, next, 5_000);
         }
       }
     }
@@ -322,22 +322,30 @@ async function runTool(tool: ToolDef, dir: string, peers: string, folders: numbe
   return r;
 }
 
+/** One row per tool: medians over its rounds (the machine is shared: rounds alternate the tools). */
 export function table(results: Result[]): string {
-  const med = (xs: (number | null)[]) => {
+  const ms = (xs: (number | null)[]) => {
     const ok = xs.filter((x): x is number => x !== null);
     const m = median(ok);
     return m === null ? '–' : `${Math.round(m)} ms${ok.length < xs.length ? ` (${xs.length - ok.length} missed)` : ''}`;
   };
   const lines = [
-    `| tool | spawn → URL printed | spawn → first 200 | spawn → all watches held | idle RSS: watcher process / whole tree | inotify watches (per source folder) | save → new code, in place (median) | atomic save (median) |`,
+    `| tool | spawn → URL printed | spawn → first 200 | spawn → all watches held | idle RSS: watcher process / whole tree | inotify watches (per source folder) | save → new code, in place | atomic save |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const r of results) {
-    if (r.error && !r.firstResponseMs) {
-      lines.push(`| ${r.label} | error: ${r.error.split('\n')[0]} | | | | | | |`);
+  for (const id of [...new Set(results.map((r) => r.id))]) {
+    const all = results.filter((r) => r.id === id);
+    const rs = all.filter((r) => r.firstResponseMs !== null);
+    const label = `${all[0].label}${all.length > 1 ? ` (${rs.length} of ${all.length} runs)` : ''}`;
+    if (!rs.length) {
+      lines.push(`| ${label} | error: ${(all[0].error ?? '').split('\n')[0]} | | | | | | |`);
       continue;
     }
-    lines.push(`| ${r.label} | ${r.urlMs === null ? 'n/a' : `${r.urlMs} ms`} | ${r.firstResponseMs} ms | ${r.watchesDoneMs === null ? '–' : `${r.watchesDoneMs} ms`} | ${r.idleRssMB} / ${r.idleTreeRssMB} MB | ${r.watches} (${r.watchesPerFolder} × ${r.folders}) | ${med(r.saveInPlaceMs)} | ${med(r.saveAtomicMs)} |`);
+    const mb1 = (xs: number[]) => Math.round((median(xs) ?? 0) * 10) / 10;
+    const last = rs[rs.length - 1];
+    lines.push(
+      `| ${label} | ${rs[0].urlMs === null ? 'n/a' : ms(rs.map((r) => r.urlMs))} | ${ms(rs.map((r) => r.firstResponseMs))} | ${ms(rs.map((r) => r.watchesDoneMs))} | ${mb1(rs.map((r) => r.idleRssMB))} / ${mb1(rs.map((r) => r.idleTreeRssMB))} MB | ${last.watches} (${last.watchesPerFolder} × ${last.folders}) | ${ms(rs.flatMap((r) => r.saveInPlaceMs))} | ${ms(rs.flatMap((r) => r.saveAtomicMs))} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -350,6 +358,7 @@ async function main(): Promise<void> {
   };
   const shape: TreeShape = { files: Number(arg('--files', '20000')), folders: Number(arg('--folders', '400')), depsFiles: Number(arg('--deps', '100000')), depsFolders: Number(arg('--dep-folders', '2000')) };
   const saves = Number(arg('--saves', '3'));
+  const rounds = Number(arg('--rounds', '1'));
   const only = arg('--tools', 'sr,nodemon,node-watch').split(',');
   const cli = path.resolve(arg('--cli', path.join(REPO, 'dist', 'cli.js')));
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
@@ -370,12 +379,17 @@ async function main(): Promise<void> {
     log(`big tree: ${shape.files} files in ${sourceFolders} source folders, node_modules ${shape.depsFiles} files, made in ${Date.now() - made} ms; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     // The master keeps its state in the project: one tool at a time, the same tree for all.
     const defs = tools(cli, baselineCli, arg('--baseline-label', 'baseline build'));
-    for (const tool of defs) if (only.includes(tool.id)) results.push(await runTool(tool, root, peers, sourceFolders, saves));
-    if (!argv.includes('--no-reference')) {
-      // The same master on a project of app.js alone, in the same run: what start-up costs without a tree.
-      const small = path.join(root, 'reference');
-      fs.mkdirSync(small);
-      results.push(await runTool({ ...defs[0], id: 'sr-reference', label: 'Smooth Reload on app.js alone (reference)' }, small, peers, 1, saves));
+    const small = path.join(os.tmpdir(), `${path.basename(root)}-reference`);
+    if (!argv.includes('--no-reference')) fs.mkdirSync(small);
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        if (rounds > 1) log(`round ${round} of ${rounds}:`);
+        for (const tool of defs) if (only.includes(tool.id)) results.push(await runTool(tool, root, peers, sourceFolders, saves));
+        // The same master on a project of app.js alone, in the same run: what start-up costs without a tree.
+        if (!argv.includes('--no-reference')) results.push(await runTool({ ...defs[0], id: 'sr-reference', label: 'Smooth Reload on app.js alone (reference)' }, small, peers, 1, saves));
+      }
+    } finally {
+      fs.rmSync(small, { recursive: true, force: true });
     }
     const out = table(results);
     process.stdout.write('\n' + out + '\n');
