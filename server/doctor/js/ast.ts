@@ -27,6 +27,8 @@ export function parseJs(file: string, text: string): t.File | undefined {
         sourceType: /\.m(j|t)s$/.test(file) ? 'module' : /\.c(j|t)s$/.test(file) ? 'script' : 'unambiguous',
         plugins: withPlugins,
         errorRecovery: true,
+        // Comments are never read: not attaching them is markedly faster.
+        attachComment: false,
         allowReturnOutsideFunction: true,
         allowAwaitOutsideFunction: true,
         allowImportExportEverywhere: true,
@@ -42,19 +44,7 @@ export function parseJs(file: string, text: string): t.File | undefined {
   return ast;
 }
 
-/** Child nodes of a node, in source order. */
-export function children(node: t.Node): t.Node[] {
-  const out: t.Node[] = [];
-  for (const key of Object.keys(node)) {
-    if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments' || key === 'extra') continue;
-    const value = (node as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(value)) {
-      for (const v of value) if (isNode(v)) out.push(v);
-    } else if (isNode(value)) out.push(value);
-  }
-  return out;
-}
-
+const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'errors', 'comments', 'tokens']);
 function isNode(value: unknown): value is t.Node {
   return !!value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string';
 }
@@ -65,7 +55,14 @@ export function walk(root: t.Node, visit: (node: t.Node, ancestors: readonly t.N
   const go = (node: t.Node) => {
     if (visit(node, ancestors) === false) return;
     ancestors.push(node);
-    for (const c of children(node)) go(c);
+    const record = node as unknown as Record<string, unknown>;
+    for (const key in record) {
+      if (SKIP_KEYS.has(key)) continue;
+      const value = record[key];
+      if (Array.isArray(value)) {
+        for (const v of value) if (isNode(v)) go(v);
+      } else if (isNode(value)) go(value);
+    }
     ancestors.pop();
   };
   go(root);

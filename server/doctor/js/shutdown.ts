@@ -276,40 +276,48 @@ function insideCloseCallback(ancestors: readonly t.Node[]): boolean {
 
 /** What the program keeps open: servers that listen and intervals that are not unref'd. */
 export function keepers(program: Program): Keeper[] {
+  return survey(program).keepers;
+}
+
+/** One walk per module: what it keeps open, and whether clients hold connections open. */
+function survey(program: Program): { keepers: Keeper[]; long: boolean } {
   const out: Keeper[] = [];
+  let long = false;
   for (const mod of program.modules.values()) {
     const unrefd = new Set<string>();
-    walk(mod.ast, (node) => {
-      const call = asCall(node);
-      if (call?.callee.type === 'MemberExpression' && propertyName(call.callee) === 'unref') {
-        const p = memberPath(call.callee.object);
-        if (p) unrefd.add(p[p.length - 1]);
-      }
-    });
+    const found: Keeper[] = [];
     walk(mod.ast, (node, ancestors) => {
+      if (!long && stringValue(node) === 'text/event-stream') long = true;
+      if (!long && node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && propertyName(node.left) === 'keepAliveTimeout') long = true;
       const call = asCall(node);
-      if (!call) return;
-      const parent = ancestors[ancestors.length - 1];
+      if (!call) return undefined;
       const callee = call.callee;
+      if (callee.type !== 'MemberExpression' && callee.type !== 'Identifier') return undefined;
+      const method = callee.type === 'MemberExpression' ? propertyName(callee) : undefined;
+      if (method === 'unref') {
+        const p = memberPath((callee as t.MemberExpression).object);
+        if (p) unrefd.add(p[p.length - 1]);
+        return undefined;
+      }
+      if (method === 'on' && stringValue(call.args[0]) === 'upgrade') long = true;
       const isInterval = callee.type === 'Identifier' && callee.name === 'setInterval';
-      const isListen = callee.type === 'MemberExpression' && propertyName(callee) === 'listen' && memberPath(callee.object)?.[0] !== 'process';
-      if (!isInterval && !isListen) return;
+      const isListen = method === 'listen' && memberPath((callee as t.MemberExpression).object)?.[0] !== 'process';
+      if (!isInterval && !isListen) return undefined;
       // setInterval(…).unref() keeps nothing alive.
-      if (parent?.type === 'MemberExpression' && propertyName(parent) === 'unref') return;
+      const parent = ancestors[ancestors.length - 1];
+      if (parent?.type === 'MemberExpression' && propertyName(parent) === 'unref') return undefined;
       let binding = bindingOf(ancestors);
       if (!binding && isListen) {
+        // server.listen() is held by `server`; http.createServer(…).listen() held by nothing has no name.
         const receiver = memberPath((callee as t.MemberExpression).object);
         if (receiver) binding = receiver[receiver.length - 1];
-        else {
-          // http.createServer(…).listen() held by nothing: the server is what createServer returned.
-          binding = undefined;
-        }
       }
-      if (binding && unrefd.has(binding) && isInterval) return;
-      out.push({ kind: isListen ? 'server' : 'interval', ...(binding ? { binding } : {}), file: mod.file, line: where(node).line });
+      found.push({ kind: isListen ? 'server' : 'interval', ...(binding ? { binding } : {}), file: mod.file, line: where(node).line });
+      return undefined;
     });
+    out.push(...found.filter((k) => !(k.kind === 'interval' && k.binding && unrefd.has(k.binding))));
   }
-  return out;
+  return { keepers: out, long };
 }
 
 /** `const x = …`, `x = …`, `this.x = …` around the expression (through chained calls and awaits). */
@@ -329,19 +337,7 @@ function bindingOf(ancestors: readonly t.Node[]): string | undefined {
 
 /** Signs that clients hold connections open: server-sent events, a raised keep-alive timeout, upgrades. */
 export function holdsLongConnections(program: Program): boolean {
-  for (const mod of program.modules.values()) {
-    let found = false;
-    walk(mod.ast, (node) => {
-      if (found) return false;
-      if (stringValue(node) === 'text/event-stream') found = true;
-      if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && propertyName(node.left) === 'keepAliveTimeout') found = true;
-      const call = asCall(node);
-      if (call && call.callee.type === 'MemberExpression' && propertyName(call.callee) === 'on' && stringValue(call.args[0]) === 'upgrade') found = true;
-      return undefined;
-    });
-    if (found) return true;
-  }
-  return false;
+  return survey(program).long;
 }
 
 /** Whether the handler's release calls reach this keeper: by its name, or through a receiver that is not a plain local of another name. */
@@ -355,8 +351,7 @@ function releases(e: Effects, k: Keeper): boolean {
 export function judge(program: Program): ShutdownVerdict[] {
   const handlers = signalHandlers(program);
   if (!handlers.length) return [];
-  const kept = keepers(program);
-  const long = holdsLongConnections(program);
+  const { keepers: kept, long } = survey(program);
   return handlers.map((handler) => {
     const e = handler.effects;
     // An exit after a never-settling await does not run; one in a close callback waits for the close.
