@@ -152,7 +152,7 @@ function smoothReload(id: string, label: string, cli: string): ToolDef {
       const child = spawn(process.execPath, args, { cwd: dir, env: masterEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
       child.stderr!.on('data', (d) => output.push(String(d)));
       const url = await new Promise<{ url: string; at: number }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no URL within 30 s')), 30_000);
+        const timer = setTimeout(() => reject(new Error('no URL within 60 s')), 60_000);
         readline.createInterface({ input: child.stdout! }).on('line', (line) => {
           output.push(line);
           try {

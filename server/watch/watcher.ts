@@ -18,6 +18,8 @@ export interface WatcherOptions extends ClassifyOptions {
   paths: string[];
   debounceMs: number;
   usePolling: boolean;
+  /** Overrides `watchMechanism` (the bench compares both on one machine). */
+  mechanism?: 'folders' | 'chokidar';
 }
 
 /** Which mechanism watches: a watch per folder (Linux, events) or chokidar (polling, other platforms). */
@@ -57,7 +59,7 @@ export class ProjectWatcher {
     const roots = options.paths.map((p) => path.resolve(options.cwd, p));
     const ignored = (file: string) => !roots.includes(file) && this.classify(file) === 'ignored';
     this.limitReported = false;
-    if (watchMechanism(options) === 'folders') {
+    if ((options.mechanism ?? watchMechanism(options)) === 'folders') {
       const watcher = new DirWatcher({ roots, ignored, onPath: (file) => this.onChange(file) });
       this.watcher = watcher;
       watcher.on('error', (err) => this.onError(err as NodeJS.ErrnoException));
