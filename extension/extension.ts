@@ -89,6 +89,7 @@ class Controller {
   private readonly diagnostics: DiagnosticsView;
   private readonly cliPath: string;
   private disposed = false;
+  private runningContext: boolean | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
@@ -220,6 +221,12 @@ class Controller {
   private render(): void {
     if (this.disposed) return;
     const entry = this.current();
+    // For `when` clauses: commands and buttons show where they apply.
+    const running = [...this.folders.values()].some((e) => e.session.running);
+    if (running !== this.runningContext) {
+      this.runningContext = running;
+      void vscode.commands.executeCommand('setContext', 'smooth-reload.running', running);
+    }
     this.statusBar.render(entry?.session.snapshot(), entry ? vscode.Uri.file(entry.session.folder) : undefined);
     this.diagnostics.render([...this.folders.values()].map((e) => e.session));
     this.workersView.refresh();
@@ -260,6 +267,9 @@ class Controller {
 
   /** The folder a command acts on: the argument, the only one, the active editor's, or a pick. */
   private async pick(arg: unknown, runningOnly = false): Promise<FolderEntry | undefined> {
+    // A row of the Workers view (its item menus) carries its session.
+    const rowFolder = (arg as { session?: { folder?: unknown } } | undefined)?.session?.folder;
+    if (typeof rowFolder === 'string' && this.folders.has(rowFolder)) return this.folders.get(rowFolder);
     if (arg instanceof vscode.Uri) {
       const wf = vscode.workspace.getWorkspaceFolder(arg);
       const hit = wf && this.folders.get(wf.uri.fsPath);
@@ -392,6 +402,22 @@ class Controller {
       this.render();
     });
     reg('createConfig', (arg) => this.createConfig(arg));
+    // The Workers view's worker rows: { worker: { pid } }.
+    const rowPid = (arg: unknown) => (arg as { worker?: { pid?: unknown } } | undefined)?.worker?.pid;
+    reg('killWorker', (arg) => {
+      const pid = rowPid(arg);
+      if (typeof pid !== 'number') return;
+      try {
+        process.kill(pid, 'SIGKILL'); // the master replaces it, as after any crash
+        this.log.info(`killed worker pid ${pid}`);
+      } catch (err) {
+        this.log.warn(`cannot kill pid ${pid}: ${(err as Error).message}`);
+      }
+    });
+    reg('copyWorkerPid', async (arg) => {
+      const pid = rowPid(arg);
+      if (typeof pid === 'number') await vscode.env.clipboard.writeText(String(pid));
+    });
     reg('runDoctor', (arg) => this.runDoctor(arg));
     reg('attach', (arg) => this.attachForeign(arg));
   }

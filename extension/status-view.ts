@@ -73,7 +73,7 @@ export function statusView(s: SessionSnapshot | undefined, now = Date.now()): St
   if (s.phase === 'failed' || (s.lastReload && !s.lastReload.ok)) {
     const why = s.lastReload && !s.lastReload.ok ? s.lastReload.message : s.error;
     tip.splice(2, 0, `$(error) Reload failed${why ? `: ${why}` : ''}. ${s.workers ? 'The previous workers keep serving.' : 'No worker is serving.'} Click to retry.`);
-    return view(`$(error) Smooth Reload: failed`, 'smooth-reload.reload', 'error');
+    return view(s.workers ? '$(error) Smooth Reload: reload failed · previous code serving' : '$(error) Smooth Reload: failed · nothing serving', 'smooth-reload.reload', 'error');
   }
   const last = s.lastReload ? ` · ${s.lastReload.durationMs} ms` : '';
   return view(`$(zap) Smooth Reload: ${plural(s.workers, 'worker')}${last}`, 'smooth-reload.reload');

@@ -38,4 +38,15 @@ for (const { optional, ...entry } of entries) {
   if (optional && !files.every((f) => existsSync(f))) continue;
   await build({ ...common, ...entry, outdir: 'dist' });
 }
+// dist/smooth-reload.config.schema.json (contributes.jsonValidation): the JSON schema of the config
+// file, from the same zod schemas the master validates with (scripts/config-schema.ts).
+{
+  const { createRequire } = await import('node:module');
+  const { writeFileSync } = await import('node:fs');
+  const out = await build({ ...common, sourcemap: false, entryPoints: ['scripts/config-schema.ts'], write: false, outdir: 'dist' });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+  writeFileSync('dist/smooth-reload.config.schema.json', JSON.stringify(mod.exports.configJsonSchema(doc), null, 2) + '\n');
+}
 if (watch) console.log('watch mode is not supported; re-run npm run build');

@@ -34,6 +34,9 @@ export function writeStateFile(cwd: string, state: StateFile): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
+    // The folder is the master's, never the project's: keep it out of git without touching the project's .gitignore.
+    const ignore = path.join(dir, '.gitignore');
+    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# Written by Smooth Reload: its run-time state (pid, control address) stays out of git.\n*\n');
     const file = statePath(cwd);
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });

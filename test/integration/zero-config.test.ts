@@ -6,6 +6,7 @@
  * lists what was looked at.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -45,8 +46,12 @@ describe('zero-config start (smooth-reload serve with no entry)', function () {
 
   it('runs package.json "main", says so, and reloads through a warm standby', async () => {
     const dir = makeProject({ 'package.json': JSON.stringify({ name: 'app', main: 'lib/server.js' }), 'lib/server.js': versionApp(1) });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
     const master = await startMaster(dir, ['--no-watch']);
     assert.deepEqual(entryEvent(master), { kind: 'entry', entry: 'lib/server.js', reason: 'package.json "main"' });
+    // The master's state folder keeps itself out of git (its own .gitignore).
+    assert.ok(fs.existsSync(path.join(dir, '.smooth-reload', 'state.json')));
+    assert.deepEqual(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir, encoding: 'utf8' }).split('\n').filter(Boolean).sort(), ['?? lib/server.js', '?? package.json']);
     await reloadsThroughStandby(dir, master, 'lib/server.js', versionApp);
   });
 

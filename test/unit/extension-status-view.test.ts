@@ -41,7 +41,7 @@ describe('extension: status bar', () => {
 
   it('shows a failed reload with the error colour and the reason, and still reloads on click', () => {
     const v = statusView({ ...base, lastReload: { ok: false, durationMs: 80, at: NOW, message: 'SyntaxError: Unexpected token' }, findings: 1 }, NOW);
-    assert.match(v.text, /failed/);
+    assert.equal(v.text, '$(error) Smooth Reload: reload failed · previous code serving');
     assert.equal(v.background, 'error');
     assert.equal(v.command, 'smooth-reload.reload');
     assert.match(v.tooltip, /SyntaxError: Unexpected token/);
@@ -51,6 +51,7 @@ describe('extension: status bar', () => {
 
   it('shows a failed master with no worker serving', () => {
     const v = statusView({ ...base, phase: 'failed', workers: 0, error: 'boot crash' }, NOW);
+    assert.equal(v.text, '$(error) Smooth Reload: failed · nothing serving');
     assert.equal(v.background, 'error');
     assert.match(v.tooltip, /No worker is serving/);
   });

@@ -84,4 +84,22 @@ describe('Smooth Reload in a multi-root workspace', function () {
     const config = JSON.parse(fs.readFileSync(path.join(dir.zero, 'smooth-reload.config.json'), 'utf8')) as { entry: string };
     assert.equal(config.entry, 'src/server.ts');
   });
+
+  it('a config file with an unknown key shows a problem from the JSON schema, in a nested folder too', async () => {
+    const file = path.join(dir.plain, 'nested', 'smooth-reload.config.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '{\n  "entry": "app.js",\n  "reload": { "stratgy": "canary" },\n  "workers": "two"\n}\n');
+    const uri = vscode.Uri.file(file);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const problems = await waitFor('schema problems in the config file', () => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return d.length >= 2 ? d : undefined;
+    }, 30_000);
+    const messages = problems.map((d) => `${d.range.start.line}: ${d.message}`).sort();
+    assert.equal(problems.length, 2, messages.join('\n'));
+    assert.match(messages[0], /^2: .*stratgy.*not allowed/);
+    assert.match(messages[1], /^3: .*(number|integer)/i);
+    // The folder has no session: a nested config file does not start a master.
+    assert.equal(api.snapshot(dir.plain), undefined);
+  });
 });

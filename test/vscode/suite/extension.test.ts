@@ -145,7 +145,7 @@ describe('Smooth Reload in VS Code', function () {
     assert.equal(code.value, 'SR_BOOT_CRASH');
     assert.ok(code.target.path.endsWith('/docs/troubleshooting.md'));
     assert.equal(code.target.fragment, 'sr_boot_crash');
-    await waitFor('the status bar to show the failure', () => /failed/.test(api.statusBarText() ?? ''));
+    await waitFor('the status bar to show the failure', () => /reload failed · previous code serving/.test(api.statusBarText() ?? ''));
     assert.match(await get(api.snapshot()!.url!), /Hello from version 2/, 'the previous workers keep serving');
 
     await replaceInDocument(doc, 'const VERSION = = 3;', 'const VERSION = 3;');
