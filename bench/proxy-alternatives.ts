@@ -37,6 +37,7 @@ type Config = 'app' | 'front' | 'undici' | 'undici-default';
 const CONFIGS: Config[] = ['app', 'front', 'undici', 'undici-default'];
 
 interface Run {
+  round: number;
   reqPerSec: number;
   /** CPU µs per request: the proxy process (master or undici proxy), and the app (or worker). */
   proxyUs: number | null;
@@ -77,7 +78,7 @@ async function startApp(dir: string): Promise<{ child: ChildProcess; url: string
 }
 
 /** One measured run of a configuration; the processes it starts are stopped before it returns. */
-async function runConfig(config: Config, dir: string, cli: string, sec: number): Promise<Run | undefined> {
+async function runConfig(config: Config, dir: string, cli: string, sec: number): Promise<Omit<Run, 'round'> | undefined> {
   const children: ChildProcess[] = [];
   try {
     let url: string | undefined;
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
       const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
       for (const config of order) {
         const run = await runConfig(config, dir, built.cli, sec);
-        if (run) runs[config].push(run);
+        if (run) runs[config].push({ ...run, round: r });
         log(`  round ${r + 1} ${config}: ${run ? `${run.reqPerSec} req/s, proxy ${run.proxyUs ?? '–'} µs + app ${run.appUs} µs per request` : 'failed'}`);
       }
       loadAverage.push(os.loadavg());
@@ -221,6 +222,12 @@ async function main(): Promise<void> {
       cpuRatio: round(ratio(appAlone.us, total), 3),
     };
   });
+  // Paired by round (the machine's load moves every configuration of a round alike): the front's
+  // proxy CPU per request ÷ the undici proxy's.
+  const paired = runs.front.flatMap((f) => {
+    const u = runs.undici.find((x) => x.round === f.round);
+    return f.proxyUs && u?.proxyUs ? [round(f.proxyUs / u.proxyUs, 2)!] : [];
+  });
   const la = loadAverage.map((l) => l[0].toFixed(2));
   const lines = [
     `Front from ${built!.commit}; Node ${process.version}; ${rounds} rounds × ${sec} s, ${CONNECTIONS} keep-alive connections; load on CPU 0, app side on CPU 1; 1-min load average per round: ${la.join(', ')}.`,
@@ -231,11 +238,13 @@ async function main(): Promise<void> {
       (r) =>
         `| ${r.config} | ${r.reqPerSec.join(', ')} | ${r.ratio ?? '–'} | ${r.proxyUsPerRequest ?? '–'}${r.config === 'app' ? '' : ` (${r.proxyUsRuns.join(', ')})`} | ${r.appUsPerRequest ?? '–'} | ${r.cpuRatio ?? '–'} |`,
     ),
+    '',
+    `Front ÷ undici proxy CPU per request, round by round: ${paired.join(', ') || '–'} (median ${median(paired) ?? '–'}).`,
   ];
   process.stdout.write('\n' + lines.join('\n') + '\n\n');
   const out = path.join(REPO, 'bench', 'results', 'proxy-alternatives.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), front: built!.commit, node: process.version, rounds, sec, loadAverage, rows, runs }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), front: built!.commit, node: process.version, rounds, sec, loadAverage, rows, pairedFrontToUndici: paired, runs }, null, 2) + '\n');
   log(`wrote ${path.relative(REPO, out)}`);
 }
 

@@ -1,7 +1,11 @@
 /**
  * Soak: many rolling reloads in a row under light load, against the real CLI.
  *
- *   npx tsx bench/soak.ts [--reloads 500] [--workers 2] [--connections 4] [--json]
+ *   npx tsx bench/soak.ts [--reloads 500] [--workers 2] [--connections 4] [--plain] [--json]
+ *
+ * By default the master starts as the extension starts it (MASTER_NODE_FLAGS and masterEnv(), see
+ * server/node-flags.ts); `--plain` starts it as the README shows for a terminal: `node
+ * dist/cli.js serve …` with no node flags and the environment as it is (no MALLOC_ARENA_MAX).
  *
  * Reports failed requests, the master's open file descriptors and RSS before and after, and any
  * process left behind. Each reload writes a new version of the app and waits for the reload to be
@@ -24,6 +28,8 @@ export interface SoakOptions {
   reloads: number;
   workers: number;
   connections: number;
+  /** Start the master with no node flags and no master-only environment (the README's command line). */
+  plain?: boolean;
   /** Called after each reload (progress). */
   onReload?: (i: number, result: ReloadResult) => void;
 }
@@ -40,6 +46,8 @@ export interface SoakResult {
   fdAfter: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
+  /** Largest master RSS seen over the measured reloads (sampled every 100 ms). */
+  rssPeakBytes: number;
   /** [reload number, RSS bytes] every 50 reloads: a leak climbs steadily, allocator noise plateaus. */
   rssSamples: [number, number][];
   /** Worker processes alive at the end (should equal `workers`). */
@@ -76,15 +84,23 @@ function get(url: string, agent: http.Agent): Promise<{ status: number; body: st
   });
 }
 
+/** The environment as a terminal gives it, without an allocator setting of our own making. */
+function plainEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out.MALLOC_ARENA_MAX;
+  return out;
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const started = Date.now();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-reload-soak-'));
   const dir = path.join(root, 'app');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'app.js'), app(0));
-  const proc = spawn(process.execPath, [...MASTER_NODE_FLAGS, CLI, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
+  const nodeFlags = options.plain ? [] : MASTER_NODE_FLAGS;
+  const proc = spawn(process.execPath, [...nodeFlags, CLI, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
     cwd: dir,
-    env: masterEnv(process.env),
+    env: options.plain ? plainEnv(process.env) : masterEnv(process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -101,6 +117,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
   proc.stderr!.on('data', (d) => output.length < 200 && output.push(String(d)));
   let client: ControlClient | undefined;
+  let peakTimer: NodeJS.Timeout | undefined;
   let stopLoad = false;
   const loops: Promise<void>[] = [];
   try {
@@ -158,6 +175,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let failedReloads = 0;
     let staleAfterDone = 0;
     const rssSamples: [number, number][] = [[0, rssBeforeBytes]];
+    let rssPeakBytes = rssBeforeBytes;
+    peakTimer = setInterval(() => (rssPeakBytes = Math.max(rssPeakBytes, rssBytes(pid))), 100);
     for (let i = 1; i <= options.reloads; i++) {
       const { result, fresh } = await reloadTo(warmup + i);
       if (!result.ok) failedReloads++;
@@ -167,8 +186,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
     // Let the last drained workers exit and idle sockets settle before measuring.
     await new Promise((r) => setTimeout(r, 1000));
+    clearInterval(peakTimer);
     const fdAfter = fdCount(pid);
     const rssAfterBytes = rssBytes(pid);
+    rssPeakBytes = Math.max(rssPeakBytes, rssAfterBytes);
     // Children of the master that run the app, apart from the warm standbys booted for the next reload.
     const standbyPids = (await client.request<MasterStatus>({ type: 'status' })).standby?.pids ?? [];
     const workersAtEnd = descendantsOf(pid).filter((p) => !standbyPids.includes(p)).length;
@@ -192,6 +213,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       fdAfter,
       rssBeforeBytes,
       rssAfterBytes,
+      rssPeakBytes,
       rssSamples,
       workersAtEnd,
       standbysAtEnd,
@@ -200,6 +222,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       durationMs: Date.now() - started,
     };
   } finally {
+    clearInterval(peakTimer);
     stopLoad = true;
     await Promise.allSettled(loops);
     await client?.close();
@@ -247,25 +270,27 @@ async function cli(): Promise<void> {
   const workers = num('--workers', 2);
   const connections = num('--connections', 4);
   const json = args.includes('--json');
+  const plain = args.includes('--plain');
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const log = (s: string) => process.stderr.write(s);
-  log(`soak: ${reloads} reloads, ${workers} workers, ${connections} keep-alive clients (node ${process.version}, ${os.cpus().length} cpus)\n`);
+  log(`soak: ${reloads} reloads, ${workers} workers, ${connections} keep-alive clients, master started ${plain ? 'plain (no node flags, no MALLOC_ARENA_MAX)' : 'as the extension starts it'} (node ${process.version}, ${os.cpus().length} cpus)\n`);
   const r = await runSoak({
     reloads,
     workers,
     connections,
+    plain,
     onReload: (i, res) => {
       if (i % 50 === 0 || !res.ok) log(`  reload ${i}/${reloads}: ${res.ok ? 'done' : `FAILED ${res.finding?.message}`} in ${res.durationMs} ms\n`);
     },
   });
   const bad = soakViolations(r, workers);
-  if (json) process.stdout.write(JSON.stringify({ ...r, workers, connections, node: process.version, violations: bad }) + '\n');
+  if (json) process.stdout.write(JSON.stringify({ ...r, workers, connections, plain, node: process.version, violations: bad }) + '\n');
   else {
     const lines = [
       `reloads              ${r.reloads} (${r.failedReloads} failed, ${r.staleAfterDone} served old code after done)`,
       `requests             ${r.requests} (${r.failedRequests} failed${r.failedRequests ? ` ${JSON.stringify(r.failures)}` : ''})`,
       `master fds           ${r.fdBefore} → ${r.fdAfter}`,
-      `master RSS           ${mb(r.rssBeforeBytes)} MB → ${mb(r.rssAfterBytes)} MB (${r.rssAfterBytes >= r.rssBeforeBytes ? '+' : ''}${mb(r.rssAfterBytes - r.rssBeforeBytes)} MB)`,
+      `master RSS           ${mb(r.rssBeforeBytes)} MB → ${mb(r.rssAfterBytes)} MB (${r.rssAfterBytes >= r.rssBeforeBytes ? '+' : ''}${mb(r.rssAfterBytes - r.rssBeforeBytes)} MB), peak ${mb(r.rssPeakBytes)} MB`,
       `master RSS samples   ${r.rssSamples.map(([i, b]) => `${i}:${mb(b)}`).join(' ')}`,
       `workers at the end   ${r.workersAtEnd} (and ${r.standbysAtEnd} standbys)`,
       `leftover processes   ${r.leftoverProcesses.length}`,

@@ -2,6 +2,8 @@
  * `smooth-reload`: parses arguments and prints. No logic here that the extension would need;
  * each command is a thin call into the master, the control client or the doctor.
  */
+// First: sets the master's V8 flags before the other modules load (see the file).
+import './master-v8-flags';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ConfigInput } from '../config';
