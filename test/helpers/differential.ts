@@ -59,32 +59,49 @@ export interface Target {
 export interface DifferentialPair {
   direct: Target;
   front: Target;
-  master: RunningMaster;
   close(): Promise<void>;
 }
 
-/** The app directly on Node, and the same app behind `smooth-reload serve` (1 worker). */
+/** Starts `args` in `dir` and resolves with the port it prints (`PORT n`, or a bare number for the undici proxy). */
+async function startPrinting(dir: string, args: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const port = await waitFor(`${args.join(' ')} to listen`, () => Number(pattern.exec(out)?.[1]) || undefined, 20_000);
+  return { child, port };
+}
+
+/**
+ * The app directly on Node, and the same app behind `smooth-reload serve` (1 worker). With
+ * DIFFERENTIAL_FRONT=undici the front is bench/alt-front/undici-proxy.ts before a second copy of
+ * the app instead (the alternative the front was measured against; not part of `npm test`).
+ */
 export async function startPair(extraArgs: string[] = []): Promise<DifferentialPair> {
   const dir = makeProject({ 'app.js': RECORDING_APP }, 'differential');
   const directRecords = path.join(dir, 'direct.jsonl');
   const frontRecords = path.join(dir, 'front.jsonl');
   fs.writeFileSync(directRecords, '');
   fs.writeFileSync(frontRecords, '');
-  const app: ChildProcess = spawn(process.execPath, ['app.js'], { cwd: dir, env: { ...process.env, RECORD_FILE: directRecords, DIRECT_PORT: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  app.stdout!.on('data', (d) => (out += d));
-  const directPort = await waitFor('the direct app to listen', () => Number(/PORT (\d+)/.exec(out)?.[1]) || undefined, 10_000);
-  const master = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', ...extraArgs], { RECORD_FILE: frontRecords });
-  await master.waitEvent('reload-done');
-  return {
-    direct: { name: 'direct', port: directPort, records: directRecords },
-    front: { name: 'front', port: master.port, records: frontRecords },
-    master,
+  const direct = await startPrinting(dir, ['app.js'], { RECORD_FILE: directRecords, DIRECT_PORT: '1' }, /PORT (\d+)/);
+  const pair = (front: number, stopFront: () => Promise<unknown>): DifferentialPair => ({
+    direct: { name: 'direct', port: direct.port, records: directRecords },
+    front: { name: 'front', port: front, records: frontRecords },
     async close() {
-      app.kill();
-      await master.stop();
+      direct.child.kill();
+      await stopFront();
     },
-  };
+  });
+  if (process.env.DIFFERENTIAL_FRONT === 'undici') {
+    const upstream = await startPrinting(dir, ['app.js'], { RECORD_FILE: frontRecords, DIRECT_PORT: '1' }, /PORT (\d+)/);
+    const proxy = await startPrinting(dir, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bench', 'alt-front', 'undici-proxy.ts'), '--upstream', String(upstream.port), '--port', '0'], {}, /^(\d+)$/m);
+    return pair(proxy.port, async () => {
+      proxy.child.kill();
+      upstream.child.kill();
+    });
+  }
+  const master: RunningMaster = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', ...extraArgs], { RECORD_FILE: frontRecords });
+  await master.waitEvent('reload-done');
+  return pair(master.port, () => master.stop());
 }
 
 /** One step of a conversation on one connection. */
