@@ -5,7 +5,7 @@
  *
  * By default the master starts as the extension starts it (MASTER_NODE_FLAGS and masterEnv(), see
  * server/node-flags.ts); `--plain` starts it as the README shows for a terminal: `node
- * dist/cli.js serve …` with no node flags and the environment as it is (no MALLOC_ARENA_MAX).
+ * bin/smooth-reload.js serve …` with no node flags and the environment as it is (no MALLOC_ARENA_MAX).
  *
  * Reports failed requests, the master's open file descriptors and RSS before and after, and any
  * process left behind. Each reload writes a new version of the app and waits for the reload to be
@@ -61,6 +61,8 @@ export interface SoakResult {
 
 const REPO = path.resolve(__dirname, '..');
 const CLI = path.join(REPO, 'dist', 'cli.js');
+/** What the README runs from a terminal (it loads dist/cli.js). */
+const BIN = path.join(REPO, 'bin', 'smooth-reload.js');
 
 function app(version: number): string {
   return `const http = require('node:http');
@@ -97,8 +99,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const dir = path.join(root, 'app');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'app.js'), app(0));
-  const nodeFlags = options.plain ? [] : MASTER_NODE_FLAGS;
-  const proc = spawn(process.execPath, [...nodeFlags, CLI, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
+  const launch = options.plain ? [BIN] : [...MASTER_NODE_FLAGS, CLI];
+  const proc = spawn(process.execPath, [...launch, 'serve', 'app.js', '--json', '--port', '0', '--no-watch', '--workers', String(options.workers), '--log-level', 'warn'], {
     cwd: dir,
     env: options.plain ? plainEnv(process.env) : masterEnv(process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
