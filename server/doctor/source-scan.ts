@@ -1,7 +1,8 @@
 /**
- * Just enough lexing for static checks of JavaScript and PHP: blank out comments and the inside of
- * string literals (keeping every offset and newline), so that searching for `process.on(` or
- * matching braces never trips over text in a comment or a string.
+ * Just enough lexing for the checks that read a line of configuration written as code (Gunicorn's
+ * `preload_app = True` in Python): blank out comments and the inside of string literals, keeping
+ * every offset and newline. JavaScript, TypeScript and PHP are read from syntax trees instead
+ * (doctor/js, doctor/php).
  */
 
 export interface MaskOptions {
@@ -46,31 +47,6 @@ export function maskSource(text: string, options: MaskOptions = {}): string {
     } else i++;
   }
   return out.join('');
-}
-
-/** Offset of the bracket that closes the one at `open` (in masked text), or -1. */
-export function matchingBracket(masked: string, open: number): number {
-  const pairs: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
-  const stack: string[] = [];
-  for (let i = open; i < masked.length; i++) {
-    const c = masked[i];
-    if (pairs[c]) stack.push(pairs[c]);
-    else if (c === '}' || c === ')' || c === ']') {
-      if (stack.pop() !== c) return -1;
-      if (!stack.length) return i;
-    }
-  }
-  return -1;
-}
-
-/** Brace depth ({ } only) at each offset's start: 0 means top level. */
-export function braceDepthAt(masked: string, index: number): number {
-  let depth = 0;
-  for (let i = 0; i < index && i < masked.length; i++) {
-    if (masked[i] === '{') depth++;
-    else if (masked[i] === '}') depth = Math.max(0, depth - 1);
-  }
-  return depth;
 }
 
 /** JSON with comments and trailing commas (tsconfig.json) as plain JSON text. */

@@ -1,15 +1,15 @@
 /**
  * The project files an app loads, followed statically from where it starts: relative `require`,
- * `import … from`, `import()` and `export … from` in JavaScript/TypeScript (read from the syntax
- * tree, so a `require` in a comment or a string is not one), `require`/`include` of literal paths
- * (`__DIR__ . '/x.php'`) in PHP, and `--require`/`--import` of project files in "nodeArgs".
+ * `import … from`, `import()` and `export … from` in JavaScript/TypeScript, `require`/`include` of
+ * literal paths (`__DIR__ . '/x.php'`) in PHP (both read from syntax trees, so one in a comment or
+ * a string is not one), and `--require`/`--import` of project files in "nodeArgs".
  * Dynamic paths are not followed.
  */
 import * as path from 'node:path';
 import type { Facts } from '../facts';
 import { moduleInfo } from '../js/module';
+import { includePath, parsePhp, walkPhp } from '../php/ast';
 
-const PHP_SPEC = /\b(?:require|include)(?:_once)?\s*\(?\s*(?:__DIR__\s*\.\s*)?(['"])([^'"]+\.php)\1/g;
 const JS_EXT = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx', '.json', '/index.js', '/index.ts', '/index.mjs'];
 const MAX_FILES = 5000;
 
@@ -47,9 +47,15 @@ export function loadGraph(facts: Facts): string[] {
     const text = facts.texts.get(file);
     if (!text) continue;
     if (file.endsWith('.php')) {
-      for (const m of text.matchAll(PHP_SPEC)) {
-        const abs = path.resolve(path.dirname(file), m[2].replace(/^\//, ''));
-        if (facts.files.some((f) => f.abs === abs)) queue.push(abs);
+      const ast = parsePhp(file, text);
+      if (ast) {
+        walkPhp(ast, (node) => {
+          const rel = node.kind === 'include' ? includePath(node.target as Parameters<typeof includePath>[0]) : undefined;
+          if (!rel) return undefined;
+          const abs = path.resolve(path.dirname(file), rel.replace(/^\//, ''));
+          if (facts.files.some((f) => f.abs === abs)) queue.push(abs);
+          return undefined;
+        });
       }
     } else {
       for (const { source } of moduleInfo(file, text)?.specifiers ?? []) {

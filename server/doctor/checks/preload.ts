@@ -2,7 +2,8 @@
  * SR_PRELOADED_CODE: app code loaded once by a long-lived parent process and never read again,
  * so a graceful reload (SIGHUP, SIGUSR1) forks new workers from the parent's old copy:
  * - Gunicorn `preload_app = True` (or `--preload`): the app is imported in the arbiter.
- * - Swoole: files required before `$server->start()` live in the master and manager processes.
+ * - Swoole: files required before `$server->start()` (outside any function, read from the PHP
+ *   syntax tree) live in the master and manager processes.
  * When Smooth Reload runs that process itself ("command"), each reload starts it afresh and the
  * parent's copy is new too, so nothing is reported then.
  */
@@ -10,7 +11,7 @@ import * as path from 'node:path';
 import type { Finding } from '../../protocol';
 import type { Facts } from '../facts';
 import { finding, positionAt } from '../finding';
-import { braceDepthAt, maskSource } from '../source-scan';
+import { maskSource } from '../source-scan';
 import { ownsProcess, swooleServers } from './swoole-scan';
 
 const GUNICORN_CONF = /(^|\/)gunicorn[\w.-]*\.py$/;
@@ -46,22 +47,17 @@ function gunicornPreload(facts: Facts): Finding[] {
 function swoolePreload(facts: Facts): Finding[] {
   const out: Finding[] = [];
   for (const server of swooleServers(facts)) {
-    if (ownsProcess(facts, server.file) || server.startAt < 0) continue;
-    const includes = /\b(require_once|require|include_once|include)\b\s*\(?\s*([^;]*);/g;
-    const masked = maskSource(server.text, { hashComments: true });
-    for (const m of masked.matchAll(includes)) {
-      const at = m.index!;
-      if (at > server.startAt || braceDepthAt(masked, at) > server.startDepth) continue;
-      const target = server.text.slice(at + m[0].indexOf(m[2]), at + m[0].length - 1).trim();
+    if (ownsProcess(facts, server.file)) continue;
+    for (const p of server.preloads) {
       // The Composer autoloader only registers a loader; classes load later, in the workers.
-      if (/vendor\/autoload\.php/.test(target)) continue;
+      if (/vendor\/autoload\.php/.test(p.target)) continue;
       out.push(
         finding(
           'SR_PRELOADED_CODE',
           'warning',
-          `${path.relative(facts.dir, server.file)} loads ${target} before $server->start(): that code lives in the Swoole master and manager, and a reload (SIGUSR1) does not read it again`,
+          `${path.relative(facts.dir, server.file)} loads ${p.target} before ${server.variable}->start(): that code lives in the Swoole master and manager, and a reload (SIGUSR1) does not read it again`,
           'move the require into the "WorkerStart" callback ($server->on("WorkerStart", function () { require …; })) so every reloaded worker loads the new code',
-          { file: server.file, ...positionAt(server.text, at) },
+          { file: server.file, line: p.line, column: p.column },
         ),
       );
     }

@@ -10,8 +10,7 @@
 import * as path from 'node:path';
 import type { Finding } from '../../protocol';
 import type { Facts } from '../facts';
-import { finding, positionAt } from '../finding';
-import { maskSource, matchingBracket } from '../source-scan';
+import { finding } from '../finding';
 import { ownsProcess, swooleServers } from './swoole-scan';
 
 export function checkSwoole(facts: Facts): Finding[] {
@@ -19,31 +18,25 @@ export function checkSwoole(facts: Facts): Finding[] {
   for (const server of swooleServers(facts)) {
     if (ownsProcess(facts, server.file)) continue;
     const rel = path.relative(facts.dir, server.file);
-    const masked = maskSource(server.text, { hashComments: true });
-    const open = masked.indexOf('(', server.newAt);
-    const close = matchingBracket(masked, open);
-    const args = masked.slice(open, close < 0 ? undefined : close);
-    const base = /\bSWOOLE_BASE\b/.exec(args);
-    if (base) {
+    if (server.base) {
       out.push(
         finding(
           'SR_SWOOLE_BASE_MODE',
           'warning',
           `${rel} runs the Swoole server in SWOOLE_BASE mode: each worker owns its client connections, so a reload drops every open connection`,
           'pass SWOOLE_PROCESS as the mode (new Swoole\\Http\\Server($host, $port, SWOOLE_PROCESS)) so the master keeps connections across worker reloads',
-          { file: server.file, ...positionAt(server.text, open + base.index) },
+          { file: server.file, ...server.base },
         ),
       );
     }
-    const reloads = /->\s*reload\s*\(/.test(masked) || /['"]pid_file['"]\s*=>/.test(server.text) || /\b(master_pid|manager_pid)\b/.test(masked);
-    if (!reloads) {
+    if (!server.reloads) {
       out.push(
         finding(
           'SR_SWOOLE_NO_RELOAD',
           'warning',
           `${rel} starts a Swoole server with no reload path: it writes no pid_file, never records master_pid and never calls $server->reload(), so nothing can send it SIGUSR1 to reload its workers`,
           `add 'pid_file' => __DIR__ . '/swoole.pid' to $server->set([...]) so "kill -USR1 $(cat swoole.pid)" (and smooth-reload attach) can reload the workers`,
-          { file: server.file, ...positionAt(server.text, server.newAt) },
+          { file: server.file, ...server.at },
         ),
       );
     }
