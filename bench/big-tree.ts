@@ -262,14 +262,15 @@ async function runTool(tool: ToolDef, dir: string, peers: string, folders: numbe
     if (first === undefined) throw new Error(`not serving within 60 s:\n${output.join('').slice(-2000)}`);
     r.firstResponseMs = first - t0;
     // Idle: a watcher may go on adding watches after the app serves (chokidar reads the tree
-    // asynchronously): wait until the count held still for 2 s (at most 90 s), then let start-up
+    // asynchronously, and under load it may pause for seconds): wait until the count held still
+    // for 5 s (at most 120 s), then let start-up
     // garbage settle and take the highest of a few samples.
     let last = -1;
     let stableSince = Date.now();
-    for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(250)) {
       const n = inotifyWatches(processTree([s.child.pid!]));
       if (n !== last) [last, stableSince] = [n, Date.now()];
-      else if (Date.now() - stableSince >= 2000) break;
+      else if (Date.now() - stableSince >= 5000) break;
     }
     r.watchesDoneMs = stableSince - t0;
     await sleep(2000);
@@ -367,7 +368,8 @@ async function main(): Promise<void> {
   const peers = only.includes('nodemon') ? ensureNodemon() : '';
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srb-tree-'));
   const interrupted = () => {
-    for (const p of processesUnder(root)) process.kill(p.pid, 'SIGKILL');
+    for (const p of [...processesUnder(root), ...processesUnder(`${root}-reference`)]) process.kill(p.pid, 'SIGKILL');
+    fs.rmSync(`${root}-reference`, { recursive: true, force: true });
     fs.rmSync(root, { recursive: true, force: true });
     process.exit(130);
   };
@@ -379,7 +381,7 @@ async function main(): Promise<void> {
     log(`big tree: ${shape.files} files in ${sourceFolders} source folders, node_modules ${shape.depsFiles} files, made in ${Date.now() - made} ms; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     // The master keeps its state in the project: one tool at a time, the same tree for all.
     const defs = tools(cli, baselineCli, arg('--baseline-label', 'baseline build'));
-    const small = path.join(os.tmpdir(), `${path.basename(root)}-reference`);
+    const small = `${root}-reference`;
     if (!argv.includes('--no-reference')) fs.mkdirSync(small);
     try {
       for (let round = 1; round <= rounds; round++) {
