@@ -134,7 +134,11 @@ export class LiveReload implements FrontExtension {
     const length = Number(headerValue(res.headers, 'content-length') ?? 0);
     if (length > MAX_TRANSFORM_BYTES) return undefined;
     const nonce = cspNonce(headerValues(res.headers, 'content-security-policy'));
+    const navigation = isDocumentRequest(req.headers);
+    // Whether the tag goes in depends on these request headers: caches must know.
+    const vary = headerValues(res.headers, 'vary').some((v) => v.trim() === '*') ? [] : ['Vary', DECIDING_HEADERS];
     return (body, headers) => {
+      if (navigation === false) return { body, headers: [...headers, ...vary] };
       let html: Buffer;
       try {
         html = decode(body, encoding);
@@ -142,11 +146,13 @@ export class LiveReload implements FrontExtension {
         return { body, headers };
       }
       if (wide && !utf16Order(html)) return { body, headers };
+      // Not known to be a navigation: only a body that is a page (not a fragment) gets the tag.
+      if (navigation === undefined && !looksLikeDocument(html)) return { body, headers: [...headers, ...vary] };
       const injected = injectScript(html, scriptTag(nonce));
       const out = encode(injected, encoding);
       const kept: string[] = [];
       for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== 'content-length') kept.push(headers[i], headers[i + 1]);
-      kept.push('Content-Length', String(out.length));
+      kept.push('Content-Length', String(out.length), ...vary);
       return { body: out, headers: kept };
     };
   }
@@ -247,6 +253,28 @@ export class LiveReload implements FrontExtension {
       ...(finding.fix ? { fix: finding.fix } : {}),
     };
   }
+}
+
+/** The request headers that decide whether a response is a page (and gets the live-reload tag). */
+const DECIDING_HEADERS = 'Sec-Fetch-Dest, HX-Request, X-Requested-With';
+
+/**
+ * Whether the request is a browser's navigation: true for `Sec-Fetch-Dest: document` (or a
+ * frame), false for any other destination (`empty`: fetch/XHR) or an htmx/XHR request, undefined
+ * when the request does not say (older browsers, curl): then the body decides.
+ */
+export function isDocumentRequest(headers: readonly string[]): boolean | undefined {
+  const dest = headerValue(headers, 'sec-fetch-dest')?.trim().toLowerCase();
+  if (dest !== undefined) return dest === 'document' || dest === 'iframe' || dest === 'frame';
+  if (headerValue(headers, 'hx-request') !== undefined || headerValue(headers, 'x-requested-with') !== undefined) return false;
+  return undefined;
+}
+
+/** A whole page rather than a fragment: it has a doctype, `<html>`, `<head>` or `<body>` (in any encoding injectScript reads). */
+function looksLikeDocument(html: Buffer): boolean {
+  const order = utf16Order(html);
+  const text = order ? (order === 'le' ? html : swapBytes(html)).toString('utf16le') : html.toString('latin1');
+  return /<(?:!doctype\s+html|html|head|body)[\s>]/i.test(text);
 }
 
 /**

@@ -29,6 +29,10 @@ http.createServer((req, res) => {
     return res.end(fs.readFileSync(path.join(__dirname, 'public', file)));
   }
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  // What Express's res.send('ok') sends, an htmx-style fragment, and a page without <html>.
+  if (file === '/ok') return res.end('ok');
+  if (file === '/fragment') return res.end('<li>item</li>');
+  if (file === '/bare') return res.end('<h1 id="bare">bare page</h1>');
   res.end('<!doctype html><html><head><title>e2e</title><link rel="stylesheet" href="/style.css"></head>' +
     '<body><h1 id="version">' + VERSION + '</h1><img id="logo" src="/logo.svg" alt="logo"></body></html>');
 }).listen(3000);
@@ -122,6 +126,16 @@ describe('browser live reload (headless Chromium)', function () {
     assert.match((await page.textContent('#__smooth_reload_overlay .__smooth_reload_message')) ?? '', /<img src=x onerror="window.pwned=1"><b>bold<\/b>/);
     assert.equal(await page.evaluate("document.querySelectorAll('#__smooth_reload_overlay img, #__smooth_reload_overlay b').length"), 0);
     assert.equal(await page.evaluate('window.pwned'), undefined);
+  });
+
+  it('only pages get the live-reload tag: fetch() answers and fragments come back as the app sent them', async () => {
+    assert.equal(await page.evaluate("fetch('/ok').then((r) => r.text())"), 'ok');
+    assert.equal(await page.evaluate("fetch('/fragment', { headers: { 'HX-Request': 'true' } }).then((r) => r.text())"), '<li>item</li>');
+    assert.equal(await page.evaluate("new Promise((resolve) => { const x = new XMLHttpRequest(); x.open('GET', '/fragment'); x.onload = () => resolve(x.responseText); x.send(); })"), '<li>item</li>');
+    // A page the browser navigates to gets it, <html> or not, and reloads on a save.
+    await page.goto(`${master.url}bare`);
+    await page.waitForFunction('window.__smoothReloadClient?.connected === true');
+    assert.equal(await page.evaluate("document.querySelectorAll('script[src=\"/__smooth_reload/client.js\"]').length"), 1);
   });
 
   it('when the master restarts, the open page reconnects and reloads', async () => {

@@ -101,8 +101,19 @@ describe('live reload: injection and events', function () {
     assert.equal(chunked.body.toString(), `<html><head>${TAG}</head><body>chunked</body></html>`);
     assert.equal(Number(chunked.headers['content-length']), chunked.body.length);
     assert.equal((await fetchRaw(`${master.url}headless`)).body.toString(), `<body class="x">${TAG}<p>no head</p></body>`);
-    assert.equal((await fetchRaw(`${master.url}fragment`)).body.toString(), `${TAG}<p>just a fragment</p>`);
-    assert.equal((await fetchRaw(`${master.url}header-tag`)).body.toString(), `${TAG}<header>site</header><p>x</p>`);
+    // A fragment is a page only when the browser navigates to it; fetch()/XHR/htmx answers and
+    // fragments a request does not call a navigation are left as the app sent them.
+    const nav = { 'Sec-Fetch-Dest': 'document' };
+    assert.equal((await fetchRaw(`${master.url}fragment`, nav)).body.toString(), `${TAG}<p>just a fragment</p>`);
+    assert.equal((await fetchRaw(`${master.url}header-tag`, nav)).body.toString(), `${TAG}<header>site</header><p>x</p>`);
+    assert.equal((await fetchRaw(`${master.url}fragment`)).body.toString(), '<p>just a fragment</p>');
+    for (const headers of [{ 'Sec-Fetch-Dest': 'empty' }, { 'HX-Request': 'true' }, { 'X-Requested-With': 'XMLHttpRequest' }]) {
+      const res = await fetchRaw(`${master.url}page`, headers);
+      assert.equal(res.body.toString(), '<!doctype html><html><head><title>t</title></head><body>v1 é</body></html>', JSON.stringify(headers));
+      assert.equal(res.headers.vary, 'Sec-Fetch-Dest, HX-Request, X-Requested-With');
+    }
+    assert.equal((await fetchRaw(`${master.url}page`, { 'Sec-Fetch-Dest': 'iframe' })).body.toString(), `<!doctype html><html><head>${TAG}<title>t</title></head><body>v1 é</body></html>`);
+    assert.equal((await fetchRaw(`${master.url}page`)).headers.vary, 'Sec-Fetch-Dest, HX-Request, X-Requested-With', 'an injected page varies on what decided it');
     assert.equal(
       (await fetchRaw(`${master.url}csp`)).body.toString(),
       `<html><head><script src="/__smooth_reload/client.js" nonce="r4nd0m+/="></script></head><body>csp</body></html>`,
