@@ -89,6 +89,8 @@ export const ConfigSchema = z
     nodePath: z.string().min(1).default(process.execPath),
     nodeArgs: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
+    /** A dotenv file for the workers (server/env-file.ts); unset: `.env` when it exists; false: none. */
+    envFile: z.union([z.string().min(1), z.literal(false)]).optional(),
     readiness: Readiness.default({ mode: 'listen', path: '/', timeoutMs: 30_000 }),
     reload: Reload.default(Reload.parse({})),
     watch: Watch.default(Watch.parse({})),
@@ -252,6 +254,9 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   }
   if (config.entry && !fs.existsSync(path.resolve(cwd, config.entry))) {
     throw new ConfigError(`entry file not found: ${path.resolve(cwd, config.entry)}. Check "entry" or the path given to serve.`, configFile, 'entry');
+  }
+  if (typeof config.envFile === 'string' && !fs.existsSync(path.resolve(cwd, config.envFile))) {
+    throw new ConfigError(`env file not found: ${path.resolve(cwd, config.envFile)}. Check "envFile" (relative to the project folder), or remove it to read .env when there is one.`, configFile, 'envFile');
   }
   let typescript: string | undefined;
   const nodeOptions = (config.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '').split(/\s+/);

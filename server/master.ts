@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME, configFileError, isLoopback, type ResolvedConfig } from './config';
+import { envFilePath, liveWorkerEnv } from './env-file';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
@@ -74,7 +75,8 @@ export class Master extends EventEmitter<MasterEvents> {
       config,
       {
         cwd: config.cwd,
-        env: config.env,
+        // Read again at each worker start: a changed .env reaches the next generation (env-file.ts).
+        env: liveWorkerEnv(config.env, envFilePath(config.cwd, config.envFile)),
         ...(config.entry ? { entry: path.resolve(config.cwd, config.entry) } : {}),
         ...(config.command ? { command: config.command } : {}),
         nodePath: config.nodePath,
