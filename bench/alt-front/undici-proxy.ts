@@ -13,7 +13,8 @@
  *   (undici honours the app's `Keep-Alive: timeout` hint).
  * - Streaming both ways with back-pressure: the request (IncomingMessage) is the undici body
  *   stream; response chunks go to `res.write`, and a full client socket pauses undici's parser.
- *   A body with Content-Length keeps it (undici checks the length); a chunked one is re-chunked.
+ *   A body with Content-Length keeps it (undici checks the length); a chunked one is re-chunked
+ *   (an empty chunked body arrives without one: undici writes no chunked framing for no chunks).
  * - Hop-by-hop headers dropped both ways (RFC 9110 §7.6.1, the same set as the front), with the
  *   ones `Connection` names, except that Connection never removes Content-Length,
  *   Transfer-Encoding or Host (they frame the message; dropping them is request smuggling).
@@ -27,7 +28,8 @@
  *   gets 400, since http.Server hands over the socket right after the head.
  * - Known differences from the app served directly, all from what undici or http.Server allow:
  *   request trailers are dropped and a request's Transfer-Encoding codings besides chunked are
- *   lost (undici frames request bodies itself); `OPTIONS *` gets 502 (undici wants a path);
+ *   lost, an empty chunked body arrives unframed and a POST/PUT/PATCH without a body arrives with
+ *   Content-Length: 0 (undici frames request bodies itself); `OPTIONS *` gets 502 (undici wants a path);
  *   an upgrade request with a chunked body gets 400; a refused upgrade's answer is buffered whole;
  *   a 1xx other than 103 is dropped, and a spontaneous 100 from the app is a 502 (undici);
  *   an app that destroys an upgrade socket gives the client 502 instead of a closed connection;
@@ -332,9 +334,12 @@ export async function startUndiciProxy(options: { upstreamPort: number; port?: n
   // for uploads" but on Node 20 it also turns the head's deadline off (a 1 byte/s head got no 408).
   const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const handler = new Exchange(req, res);
-    const body = hasBody(req) ? req : null;
+    // A chunked body goes as an async iterable: undici sends it chunked. Given the stream itself,
+    // undici sends a body that already arrived whole with a Content-Length instead.
+    const body = req.headers['transfer-encoding'] !== undefined ? { [Symbol.asyncIterator]: () => req[Symbol.asyncIterator]() } : hasBody(req) ? req : null;
+    // (undici types a body as a stream, buffer or string; it takes any async iterable too.)
     try {
-      pool.dispatch({ path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: upstreamHeaders(req), body }, handler);
+      pool.dispatch({ path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: upstreamHeaders(req), body: body as Dispatcher.DispatchOptions['body'] }, handler);
     } catch (err) {
       badGateway(res, err as Error);
     }
