@@ -243,7 +243,9 @@ function scan(program: Program, mod: ModuleInfo, root: t.Node, effects: Effects,
       if (method && RELEASE.has(method)) {
         const receiver = memberPath(callee.object);
         const name = receiver ? receiver[receiver.length - 1] : '';
-        effects.released.push({ receiver: name, method, local: !!receiver && receiver.length === 1 && mod.variables.has(receiver[0]) });
+        // A package's stop(server) (stoppable, terminus, a framework) may close anything: not a local of another name.
+        const fromPackage = !!receiver && !!mod.imports.get(receiver[0]) && !program.resolve(mod.file, mod.imports.get(receiver[0])!.source);
+        effects.released.push({ receiver: name, method, local: !fromPackage && !!receiver && receiver.length === 1 && mod.variables.has(receiver[0]) });
         return undefined;
       }
       // A function of an imported project module (lifecycle.stop()) or of a local object (app.shutdown()).

@@ -28,4 +28,19 @@ describe('doctor: SR_SIGTERM_NO_EXIT', () => {
     assert.deepEqual(check(SERVER), []);
     assert.deepEqual(check(`${SERVER}// process.on('SIGTERM', () => {});\nconst doc = "process.on('SIGTERM', () => {})";\n`), []);
   });
+
+  it('reports what a handler leaves open whichever half it does: a closed server with an interval still running, a pool closed instead of the server', () => {
+    const interval = check(`${SERVER}const poll = setInterval(() => {}, 500);\nprocess.on('SIGTERM', () => server.close());\n`);
+    assert.match(interval[0].message, /calls server\.close\(\) but neither exits .* it leaves the interval at app\.js:3 running/);
+    const pool = check(`${SERVER}const db = new Pool();\nprocess.on('SIGTERM', async () => { await db.end(); });\n`);
+    assert.match(pool[0].message, /calls db\.end\(\) but .* leaves the server at app\.js:2 listening/);
+  });
+
+  it('follows a loop over signals, and is silent for an unref\'d interval, a forced-exit timer or a package that shuts down', () => {
+    assert.deepEqual(check(`${SERVER}for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => console.log(s));\n`).map((f) => f.message.slice(0, 30)), ['app.js handles SIGTERM (proces', 'app.js handles SIGINT (process']);
+    assert.deepEqual(check(`${SERVER}setInterval(() => {}, 500).unref();\nprocess.on('SIGTERM', () => server.close());\n`), []);
+    assert.deepEqual(check(`${SERVER}process.on('SIGTERM', () => { server.close(); setTimeout(() => process.exit(1), 3000).unref(); });\nconst t = setInterval(() => {}, 9);\n`), []);
+    assert.deepEqual(check(`const stoppable = require('stoppable');\n${SERVER}process.on('SIGTERM', () => { console.log('bye'); stoppable.stop(server); });\n`), []);
+  });
 });
+
