@@ -107,7 +107,7 @@ describe('live reload: injection and events', function () {
     assert.equal((await fetchRaw(`${master.url}fragment`, nav)).body.toString(), `${TAG}<p>just a fragment</p>`);
     assert.equal((await fetchRaw(`${master.url}header-tag`, nav)).body.toString(), `${TAG}<header>site</header><p>x</p>`);
     assert.equal((await fetchRaw(`${master.url}fragment`)).body.toString(), '<p>just a fragment</p>');
-    for (const headers of [{ 'Sec-Fetch-Dest': 'empty' }, { 'HX-Request': 'true' }, { 'X-Requested-With': 'XMLHttpRequest' }]) {
+    for (const headers of [{ 'Sec-Fetch-Dest': 'empty' }, { 'HX-Request': 'true' }, { 'X-Requested-With': 'XMLHttpRequest' }] as Record<string, string>[]) {
       const res = await fetchRaw(`${master.url}page`, headers);
       assert.equal(res.body.toString(), '<!doctype html><html><head><title>t</title></head><body>v1 é</body></html>', JSON.stringify(headers));
       assert.equal(res.headers.vary, 'Sec-Fetch-Dest, HX-Request, X-Requested-With');
