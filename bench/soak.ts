@@ -192,10 +192,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const fdAfter = fdCount(pid);
     const rssAfterBytes = rssBytes(pid);
     rssPeakBytes = Math.max(rssPeakBytes, rssAfterBytes);
-    // Children of the master that run the app, apart from the warm standbys booted for the next reload.
-    const standbyPids = (await client.request<MasterStatus>({ type: 'status' })).standby?.pids ?? [];
-    const workersAtEnd = descendantsOf(pid).filter((p) => !standbyPids.includes(p)).length;
-    const standbysAtEnd = standbyPids.length;
+    // Children of the master that run the app, apart from the warm standbys booted for the next
+    // reload. `status` lists a standby once it is parked: on a loaded machine one can still be
+    // booting a second after the last reload, so wait (bounded) for the count to settle.
+    let workersAtEnd = 0;
+    let standbysAtEnd = 0;
+    for (let tries = 0; tries < 50; tries++) {
+      const standbyPids = (await client.request<MasterStatus>({ type: 'status' })).standby?.pids ?? [];
+      workersAtEnd = descendantsOf(pid).filter((p) => !standbyPids.includes(p)).length;
+      standbysAtEnd = standbyPids.length;
+      if (workersAtEnd === options.workers) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     stopLoad = true;
     await Promise.all(loops);
     agent.destroy();
