@@ -432,7 +432,7 @@ class Controller {
     const run = arg instanceof vscode.Uri ? false : (await vscode.window.showQuickPick(items, { title: 'Smooth Reload: Run Doctor' }))?.run;
     if (run === undefined) return undefined;
     const findings = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Smooth Reload: running the doctor…' }, () =>
-      runDoctor({ dir, ...(run ? { run: { distDir: __dirname } } : {}) }).catch((err: Error) => {
+      runDoctor({ dir, ...(run ? { run: { distDir: __dirname, nodePath: this.nodeCommand(dir).nodePath } } : {}) }).catch((err: Error) => {
         // The doctor is also a CLI command: its own process is the fallback if it fails in here.
         this.log.warn(`doctor failed in the extension host (${err.message}); running "cli.js doctor" instead`);
         return runDoctorCli(this.nodeCommand(dir), dir);

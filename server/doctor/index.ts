@@ -57,7 +57,11 @@ export interface DoctorOptions {
    * `doctor --run`: also start the app once in a throwaway worker, SIGTERM it and report whether
    * it exited. `distDir` holds bootstrap.js and worker-shim.js (the CLI's or the extension's dist/).
    */
-  run?: { distDir: string };
+  run?: {
+    distDir: string;
+    /** Node for the worker when the config names none (the editor's setting; its host's own binary is Electron). */
+    nodePath?: string;
+  };
 }
 
 export interface DoctorReport {
@@ -102,7 +106,7 @@ export async function doctorReport(options: DoctorOptions): Promise<DoctorReport
       findings.push(finding('SR_RUN_NOTHING', 'error', `doctor --run cannot start the app: ${err.message}`, 'set "entry" (or "command") in smooth-reload.config.json', err.file ? { file: err.file } : {}));
     }
     if (runConfig) {
-      run = await runEntryOnce({ config: runConfig, distDir: options.run.distDir });
+      run = await runEntryOnce({ config: runConfig, distDir: options.run.distDir, ...(options.run.nodePath ? { nodePath: options.run.nodePath } : {}) });
       findings.push(...run.findings);
     }
   }

@@ -34,16 +34,21 @@ export interface RunOptions {
   config: ResolvedConfig;
   /** Folder of bootstrap.js, worker-shim.js and standby.js (the CLI's and the extension's dist/). */
   distDir: string;
+  /** Node to run the worker with when the config sets no "nodePath" (its default is this process's own binary). */
+  nodePath?: string;
 }
 
 export async function runEntryOnce(options: RunOptions): Promise<RunReport> {
   const { config } = options;
+  const nodePath = options.nodePath && config.nodePath === process.execPath ? options.nodePath : config.nodePath;
+  // In the editor's extension host this process's binary is Electron: it runs as plain Node only when told so.
+  const asNode: Record<string, string> = process.versions.electron && nodePath === process.execPath ? { ELECTRON_RUN_AS_NODE: '1' } : {};
   const spec: WorkerSpec = {
     cwd: config.cwd,
-    env: config.env,
+    env: { ...config.env, ...asNode },
     ...(config.entry ? { entry: path.resolve(config.cwd, config.entry) } : {}),
     ...(config.command ? { command: config.command } : {}),
-    nodePath: config.nodePath,
+    nodePath,
     nodeArgs: config.nodeArgs,
     bootstrapPath: path.join(options.distDir, 'bootstrap.js'),
     shimPath: path.join(options.distDir, 'worker-shim.js'),
