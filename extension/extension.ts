@@ -49,6 +49,7 @@ interface FolderEntry {
   attach?: AttachProcess;
 }
 
+const TASK_TYPE = 'smooth-reload';
 const LOG_METHOD = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' } as const;
 
 let controller: Controller | undefined;
@@ -107,6 +108,15 @@ class Controller {
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('smooth-reload') && this.render()),
       vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ConfigQuickFixes(), { providedCodeActionKinds: ConfigQuickFixes.kinds }),
+    );
+    subscriptions.push(
+      vscode.tasks.registerTaskProvider(TASK_TYPE, {
+        provideTasks: () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => this.serveTask(f, { type: TASK_TYPE })),
+        resolveTask: (task) => {
+          const wf = typeof task.scope === 'object' ? task.scope : vscode.workspace.workspaceFolders?.[0];
+          return wf ? this.serveTask(wf, task.definition) : undefined;
+        },
+      }),
     );
     const configWatcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`);
     subscriptions.push(configWatcher, configWatcher.onDidCreate(() => this.syncFolders()), configWatcher.onDidDelete(() => this.syncFolders()));
@@ -230,6 +240,21 @@ class Controller {
     this.statusBar.render(entry?.session.snapshot(), entry ? vscode.Uri.file(entry.session.folder) : undefined);
     this.diagnostics.render([...this.folders.values()].map((e) => e.session));
     this.workersView.refresh();
+  }
+
+  /**
+   * A `smooth-reload` task (tasks.json `{"type": "smooth-reload", "args": [...]}`): `smooth-reload
+   * serve <args>` in the folder, as a background task whose problem matcher (`$smooth-reload`)
+   * turns the CLI's findings into problems and knows when a reload starts and ends. Terminating
+   * the task (its terminal sends SIGHUP) stops the master: `--stop-on-hup`.
+   */
+  private serveTask(wf: vscode.WorkspaceFolder, definition: vscode.TaskDefinition): vscode.Task {
+    const { nodePath, cliPath } = this.nodeCommand(wf.uri.fsPath);
+    const args = Array.isArray(definition.args) ? definition.args.map(String) : [];
+    const env: Record<string, string> = nodePath === process.execPath && process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+    const task = new vscode.Task(definition, wf, 'serve', TASK_TYPE, new vscode.ProcessExecution(nodePath, [cliPath, 'serve', '--stop-on-hup', ...args], { cwd: wf.uri.fsPath, env }), ['$smooth-reload']);
+    task.isBackground = true;
+    return task;
   }
 
   private nodeCommand(folder: string): NodeCommand {

@@ -62,6 +62,7 @@ export function buildProgram(out: Printer): Command {
     .option('--json', 'print events as JSON lines')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
     .option('--node-arg <arg...>', 'extra node arguments for workers, e.g. --node-arg=--import=tsx')
+    .option('--stop-on-hup', 'SIGHUP stops the master instead of reloading (a terminal or VS Code task that closes sends it)')
     .action(async (entry: string | undefined, opts) => {
       const overrides: ConfigInput = {
         entry,
@@ -103,6 +104,11 @@ export function buildProgram(out: Printer): Command {
       const { url, firstBoot } = await master.start().catch((err: unknown) => {
         throw err instanceof MasterStartError ? new CliFailure(err.message, EXIT.failed) : err;
       });
+      if (opts.stopOnHup) {
+        // The master reloads on SIGHUP like nginx; a closing terminal means "stop" instead.
+        process.removeAllListeners('SIGHUP');
+        process.on('SIGHUP', () => process.kill(process.pid, 'SIGTERM'));
+      }
       if (opts.json) out.stdout(JSON.stringify({ kind: 'listening', url }) + '\n');
       else out.stdout(`  ➜ ${url}${firstBoot.ok ? '' : '  (first start failed: serving 503 until a save fixes it)'}\n`);
       // The master runs until a signal or a "stop" request; signal handlers exit the process.

@@ -15,7 +15,8 @@ export function makeWorkspace(root: string): string {
 /**
  * A multi-root workspace file: folders "a" and "b" (copies of examples/hello whose page names the
  * folder, each with a config file), "plain" (no config file, nothing to run) and "zero" (no config
- * file: a TypeScript app its package.json's dev script runs with tsx, for the zero-config Start).
+ * file: a TypeScript app its package.json's dev script runs with tsx, and a .env, for the
+ * zero-config Start).
  * Returns the file and the folders.
  */
 export function makeMultiRootWorkspace(root: string): { file: string; folders: string[] } {
@@ -36,8 +37,9 @@ export function makeMultiRootWorkspace(root: string): { file: string; folders: s
   fs.writeFileSync(path.join(zero, 'package.json'), JSON.stringify({ name: 'zero', private: true, scripts: { dev: 'tsx watch src/server.ts' } }, null, 2) + '\n');
   fs.writeFileSync(
     path.join(zero, 'src', 'server.ts'),
-    `import * as http from 'node:http';\nconst greeting: string = 'Hello from folder zero';\nhttp.createServer((req, res) => res.end(greeting + '\\n')).listen(Number(process.env.PORT ?? 3000));\n`,
+    `import * as http from 'node:http';\nconst greeting: string = 'Hello from folder zero';\nhttp.createServer((req, res) => res.end(greeting + ' to ' + (process.env.WHO ?? 'nobody') + '\\n')).listen(Number(process.env.PORT ?? 3000));\n`,
   );
+  fs.writeFileSync(path.join(zero, '.env'), 'WHO=dotenv\n');
   fs.mkdirSync(path.join(zero, 'node_modules'));
   fs.symlinkSync(path.join(REPO, 'node_modules', 'tsx'), path.join(zero, 'node_modules', 'tsx'));
   folders.push(zero);

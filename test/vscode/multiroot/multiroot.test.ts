@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
-import { isAlive } from '../../../server/state-file';
+import { isAlive, readStateFile } from '../../../server/state-file';
 import { get, waitFor } from '../wait';
 
 const EXTENSION_ID = 'smooth-reload.smooth-reload';
@@ -64,11 +64,14 @@ describe('Smooth Reload in a multi-root workspace', function () {
     assert.match(await get(api.snapshot(dir.b)!.url!), /Hello from folder b/);
   });
 
-  it('Start in a folder without a config file runs the entry package.json names (a .ts file, through tsx), and saving the choice writes the config', async () => {
+  it('Start in a folder without a config file runs the entry package.json names (a .ts file, through tsx) with its .env, and saving the choice writes the config', async () => {
     await vscode.commands.executeCommand('smooth-reload.start', vscode.Uri.file(dir.zero));
     const snap = await waitFor('the master of zero', () => (api.snapshot(dir.zero)?.phase === 'ready' && api.snapshot(dir.zero)?.status ? api.snapshot(dir.zero) : undefined));
-    assert.match(await get(snap.url!), /Hello from folder zero/);
+    assert.match(await get(snap.url!), /Hello from folder zero to dotenv/);
     assert.equal(snap.status!.workers.length, 1);
+    // A change to .env (here from outside the editor) reloads the workers with the new value.
+    fs.writeFileSync(path.join(dir.zero, '.env'), 'WHO=the changed .env\n');
+    await waitFor('zero to serve the new .env value', async () => /to the changed \.env/.test(await get(api.snapshot(dir.zero)!.url!)));
     // The save of a .ts file reloads it like any other entry.
     const file = path.join(dir.zero, 'src', 'server.ts');
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
@@ -101,5 +104,28 @@ describe('Smooth Reload in a multi-root workspace', function () {
     assert.match(messages[1], /^3: .*(number|integer)/i);
     // The folder has no session: a nested config file does not start a master.
     assert.equal(api.snapshot(dir.plain), undefined);
+  });
+
+  it('offers a smooth-reload task per folder; run from tasks, it serves the folder as a background task', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'smooth-reload' });
+    assert.deepEqual(tasks.map((t) => (t.scope as vscode.WorkspaceFolder).name).sort(), ['a', 'b', 'plain', 'zero']);
+    assert.ok(tasks.every((t) => t.isBackground && t.problemMatchers.includes('$smooth-reload') && t.source === 'smooth-reload'));
+    await vscode.commands.executeCommand('smooth-reload.stop', vscode.Uri.file(dir.a));
+    await waitFor('a to stop', () => !readStateFile(dir.a).ok);
+    const task = tasks.find((t) => (t.scope as vscode.WorkspaceFolder).name === 'a')!;
+    task.definition.args = ['--port', '0'];
+    const resolved = new vscode.Task(task.definition, task.scope as vscode.WorkspaceFolder, task.name, task.source, task.execution, task.problemMatchers);
+    resolved.isBackground = true;
+    const execution = await vscode.tasks.executeTask(resolved);
+    try {
+      const state = await waitFor("the task's master", () => {
+        const st = readStateFile(dir.a);
+        return st.ok ? st.state : undefined;
+      });
+      assert.match(await get(state.url), /Hello from folder a/);
+    } finally {
+      execution.terminate();
+      await waitFor("the task's master to stop", () => !readStateFile(dir.a).ok);
+    }
   });
 });
