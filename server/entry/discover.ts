@@ -29,7 +29,8 @@ export interface EntryChoice {
 
 export interface EntryNotFound {
   ok: false;
-  code: 'SR_ENTRY_NOT_FOUND' | 'SR_ENTRY_AMBIGUOUS';
+  /** Which failure; the user sees `message`, in a ConfigError (SR_CONFIG_INVALID). */
+  code: 'not-found' | 'ambiguous';
   message: string;
   looked: string[];
 }
@@ -120,7 +121,7 @@ export function discoverEntry(project: ProjectView): EntryChoice | EntryNotFound
     if (distinct.length > 1) {
       return {
         ok: false,
-        code: 'SR_ENTRY_AMBIGUOUS',
+        code: 'ambiguous',
         looked,
         message: `more than one entry could be the app (${distinct.map((f) => f.entry).join(', ')}); name one: smooth-reload serve ${distinct[0].entry}, or "entry" in smooth-reload.config.json. Looked at:\n${bullets(looked)}`,
       };
@@ -128,7 +129,7 @@ export function discoverEntry(project: ProjectView): EntryChoice | EntryNotFound
   }
   return {
     ok: false,
-    code: 'SR_ENTRY_NOT_FOUND',
+    code: 'not-found',
     looked,
     message: `no entry file found; give one (smooth-reload serve app.js), a command (--command "python3 app.py"), or set "entry" in smooth-reload.config.json. Looked at:\n${bullets(looked)}`,
   };

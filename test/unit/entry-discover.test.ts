@@ -46,22 +46,22 @@ describe('entry discovery', () => {
 
   it('two candidates on one level are ambiguous: an error naming both and what was looked at', () => {
     const r = failed(discoverEntry(project(['index.js', 'server.js'], { scripts: { test: 'mocha' } })));
-    assert.equal(r.code, 'SR_ENTRY_AMBIGUOUS');
+    assert.equal(r.code, 'ambiguous');
     assert.match(r.message, /index\.js, server\.js/);
     assert.match(r.message, /scripts\.dev: not set/);
     assert.match(r.message, /scripts\.start: not set/);
-    assert.equal(failed(discoverEntry(project(['a.js', 'b.js'], { scripts: { dev: 'node a.js & node b.js' } }))).code, 'SR_ENTRY_AMBIGUOUS');
+    assert.equal(failed(discoverEntry(project(['a.js', 'b.js'], { scripts: { dev: 'node a.js & node b.js' } }))).code, 'ambiguous');
   });
 
   it('a script that runs two different files is ambiguous', () => {
     const r = failed(discoverEntry(project(['api.js', 'worker.js'], { scripts: { dev: 'node api.js && nodemon worker.js' } })));
-    assert.equal(r.code, 'SR_ENTRY_AMBIGUOUS');
+    assert.equal(r.code, 'ambiguous');
     assert.match(r.message, /api\.js, worker\.js/);
   });
 
   it('nothing found: an error listing every place looked at', () => {
     const r = failed(discoverEntry(project(['README.md'], { main: 'index.js', scripts: { start: 'next start' } })));
-    assert.equal(r.code, 'SR_ENTRY_NOT_FOUND');
+    assert.equal(r.code, 'not-found');
     assert.deepEqual(r.looked.slice(0, 3), ['package.json "main": index.js (no such file)', 'package.json scripts.dev: not set', 'package.json scripts.start ("next start"): runs no file with node, tsx, ts-node, nodemon']);
     assert.equal(r.looked.length, 4);
     assert.match(r.message, /smooth-reload serve app\.js/);
