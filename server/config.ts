@@ -96,6 +96,8 @@ export const ConfigSchema = z
     watch: Watch.default(Watch.parse({})),
     restart: Restart.default(Restart.parse({})),
     liveReload: z.boolean().default(true),
+    /** Sticky sessions: which requests must reach the worker an earlier one reached (server/front/affinity.ts). */
+    affinity: z.enum(['session', 'address', 'cookie', 'none']).default('session'),
     /** A request head still incomplete this long after its first byte gets 408 and a close (Node's `headersTimeout`). */
     headersTimeoutMs: z.number().int().min(1).default(60_000),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -89,7 +89,7 @@ export class Master extends EventEmitter<MasterEvents> {
       },
       logger,
     );
-    this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, unavailableReason: () => this.unavailableReason() }, logger);
+    this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, affinity: config.affinity, unavailableReason: () => this.unavailableReason() }, logger);
     if (config.liveReload) {
       this.liveReload = new LiveReload({ cwd: config.cwd, host: config.host, port: () => (this.front.server.address() as { port: number } | null)?.port ?? config.port, logger });
       this.front.use(this.liveReload);

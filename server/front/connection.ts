@@ -9,6 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import type { Worker } from '../pool/worker';
+import { handshakeSid, type Route } from './affinity';
 import { filterTrailers, forwardedHeaders, hasHeader, responseHeaders, type Forwarded } from './headers';
 import { AfterHead, Http1Parser, LAST_CHUNK, lastChunk, serializeHead, writeBody, type MessageHead, type ParseError } from './http1';
 import { tunnel, type LongConnection } from './upgrade';
@@ -43,6 +44,10 @@ export interface FrontContext {
   claimsUpgrade(url: string): boolean;
   transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
   pick(except?: Worker): Worker | undefined;
+  /** Where a request of a pinned session must go (affinity.ts). */
+  route(req: RequestInfo, remoteAddress: string): Route<Worker>;
+  /** An engine.io handshake answered by `worker` opened session `sid`. */
+  learnSession(sid: string, worker: Worker): void;
   waitForWorker(): Promise<Worker | undefined>;
   unavailableReason(): string;
   requestDone(worker: Worker): void;
@@ -311,6 +316,9 @@ class Exchange implements ResponseSink {
   requestDone = false;
 
   private worker: Worker | undefined;
+  private route: Route<Worker> | undefined;
+  /** Set-Cookie for cookie affinity, added to the worker's response head. */
+  private affinityCookie: string | undefined;
   private upstream: Upstream | undefined;
   private isRetry = false;
   private startedAt = 0;
@@ -377,7 +385,8 @@ class Exchange implements ResponseSink {
       this.writeSimple(local.status, local.headers, local.body);
       return;
     }
-    const worker = this.ctx.pick();
+    this.route = this.ctx.route(this.request, this.client.remoteAddress ?? '');
+    const worker = this.route.worker ?? this.ctx.pick();
     if (worker) return this.attach(worker);
     void this.ctx.waitForWorker().then((w) => {
       if (this.gone || this.responseDone) return;
@@ -395,6 +404,7 @@ class Exchange implements ResponseSink {
       this.startedAt = Date.now();
     }
     this.worker = worker;
+    if (this.route && worker !== this.route.worker) this.affinityCookie = this.route.picked?.(worker);
     const port = worker.port;
     if (port === undefined) return this.onUpstreamFailure(Object.assign(new Error('the worker has no port'), { code: 'ECONNREFUSED' }));
     const upstream = worker.upstreams.take(port);
@@ -492,6 +502,7 @@ class Exchange implements ResponseSink {
     this.statusMessage = head.statusMessage;
     this.upstreamKeepAlive = head.keepAlive;
     const { headers, contentType, hasLength, codings } = responseHeaders(head.headers);
+    if (this.affinityCookie) headers.push('Set-Cookie', this.affinityCookie);
     this.codings = codings;
     const method = this.request.method;
     const noBody = method === 'HEAD' || head.status === 204 || head.status === 304;
@@ -507,6 +518,12 @@ class Exchange implements ResponseSink {
   }
 
   onResponseBody(chunk: Buffer): void {
+    if (this.route?.learnSession && this.status === 200) {
+      // An engine.io handshake's answer names the session in its first bytes.
+      this.route.learnSession = false;
+      const sid = handshakeSid(chunk);
+      if (sid) this.ctx.learnSession(sid, this.worker!);
+    }
     const b = this.buffering;
     if (b) {
       b.chunks.push(chunk);

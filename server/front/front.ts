@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger';
 import type { Pool } from '../pool/pool';
 import type { Worker } from '../pool/worker';
+import { Affinity, type AffinityMode } from './affinity';
 import { ClientConnection, type BodyTransform, type FrontContext, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
 import type { LongConnection } from './upgrade';
 
@@ -36,6 +37,8 @@ export interface FrontOptions {
   unavailableReason: () => string;
   /** A request head still incomplete this long after its first byte gets 408 (Node's `headersTimeout`). */
   headersTimeoutMs?: number;
+  /** Sticky sessions (affinity.ts); default `session`. */
+  affinity?: AffinityMode;
 }
 
 /** Node's http.Server default `headersTimeout`. */
@@ -51,6 +54,7 @@ export class Front {
   private readonly long = new Map<Worker, Set<LongConnection>>();
   private readonly extensions: FrontExtension[] = [];
   private readonly context: FrontContext;
+  readonly affinity: Affinity<Worker>;
   private closePromise: Promise<void> | undefined;
   private closing = false;
   /** Checks the head deadline of every connection (one timer for all, like http.Server's). */
@@ -61,7 +65,10 @@ export class Front {
     private readonly options: FrontOptions,
     private readonly logger: Logger,
   ) {
+    this.affinity = new Affinity<Worker>(options.affinity ?? 'session', (w) => this.pool.serving().includes(w), () => this.pool.serving());
     this.context = {
+      route: (req, remoteAddress) => this.affinity.route(req, remoteAddress),
+      learnSession: (sid, worker) => this.affinity.pin(sid, worker),
       closing: () => this.closing,
       claimsUpgrade: (url) => this.extensions.some((ext) => ext.claimsUpgrade?.(url)),
       respond: (req) => {

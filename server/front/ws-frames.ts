@@ -8,6 +8,8 @@ export class FrameBoundaryTracker {
   private header: number[] = [];
   /** Payload bytes left in the current frame. */
   private remaining = 0;
+  /** A close frame's header went by (its sender will send no more data frames). */
+  sawClose = false;
 
   /** True when the bytes seen so far end exactly at a frame boundary. */
   get atBoundary(): boolean {
@@ -32,6 +34,7 @@ export class FrameBoundaryTracker {
       this.header.push(chunk[i++]);
       const need = headerLength(this.header);
       if (need !== undefined && this.header.length === need) {
+        if ((this.header[0] & 0x0f) === 0x8) this.sawClose = true;
         this.remaining = payloadLength(this.header);
         this.header = [];
         if (this.remaining === 0) boundaries.push(i);
@@ -59,13 +62,18 @@ function payloadLength(h: number[]): number {
   return n;
 }
 
-/** An unmasked close frame (server → client) with a status code and a short reason. */
-export function closeFrame(code: number, reason: string): Buffer {
+/**
+ * A close frame with a status code and a short reason: unmasked (server → client), or masked
+ * as a client must send it (`maskKey`, 4 bytes).
+ */
+export function closeFrame(code: number, reason: string, maskKey?: Buffer): Buffer {
   const text = Buffer.from(reason.slice(0, 120));
   const payload = Buffer.alloc(2 + text.length);
   payload.writeUInt16BE(code, 0);
   text.copy(payload, 2);
-  return Buffer.concat([Buffer.from([0x88, payload.length]), payload]);
+  if (!maskKey) return Buffer.concat([Buffer.from([0x88, payload.length]), payload]);
+  for (let i = 0; i < payload.length; i++) payload[i] ^= maskKey[i % 4];
+  return Buffer.concat([Buffer.from([0x88, 0x80 | payload.length]), maskKey, payload]);
 }
 
 /** Close code for "Service Restart": the server is restarting, reconnect (RFC 6455 registry). */

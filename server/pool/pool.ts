@@ -118,6 +118,12 @@ export class Pool extends EventEmitter<PoolEvents> {
     return best;
   }
 
+  /** Workers that take requests now: ready, and live or the canary under observation (for sticky routing). */
+  serving(): Worker[] {
+    const canary = this.canary?.worker;
+    return [...this.live, ...(canary ? [canary] : [])].filter((w) => w.state === 'ready');
+  }
+
   /** Wait (bounded) for a ready worker: requests are held, not failed, while none is ready. */
   waitForWorker(timeoutMs: number): Promise<Worker | undefined> {
     const now = this.pick();
