@@ -28,8 +28,9 @@ export const MASTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', 
  * - `--semi-space-growth-factor=1`: V8 reads it each time it considers growing the young
  *   generation, and grows it whenever the bytes that survived scavenges since the last growth
  *   exceed its size, which a long-running master always reaches: without flags its semi-spaces
- *   went 4 → 8 → 16 MB during 200 reloads under light keep-alive load (the whole 73 → 102 MB RSS
- *   growth apart from old-generation garbage and 2 MB of malloc). With factor 1 they stay at the
+ *   went 4 → 8 → 16 MB during 200 reloads under light keep-alive load, 24 MB of its 73 → 102 MB
+ *   RSS growth (the rest: old-generation garbage awaiting a full GC, 2 MB outside the V8 heap;
+ *   docs/benchmarks.md, "Master memory from a terminal"). With factor 1 they stay at the
  *   size they start with, 1 MB, so set before the CLI's modules load (loading them alone grows
  *   them to 2 MB, 4 MB on Node 24).
  * - `--heap-growing-percent=20`: read each time V8 sets the old generation's next limit (as in
