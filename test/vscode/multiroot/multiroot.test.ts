@@ -106,6 +106,24 @@ describe('Smooth Reload in a multi-root workspace', function () {
     assert.equal(api.snapshot(dir.plain), undefined);
   });
 
+  it("the Workers view's row commands: Copy PID and Kill Worker on a worker row, Reload on a master row", async () => {
+    const before = api.snapshot(dir.b)!.status!;
+    const pid = before.workers[0].pid!;
+    // The arguments VS Code passes from a row's menu: the tree's node.
+    await vscode.commands.executeCommand('smooth-reload.copyWorkerPid', { kind: 'worker', worker: { pid } });
+    assert.equal(await vscode.env.clipboard.readText(), String(pid));
+    await vscode.commands.executeCommand('smooth-reload.killWorker', { kind: 'worker', worker: { pid } });
+    await waitFor('a replacement worker in b', () => {
+      const w = api.snapshot(dir.b)?.status?.workers ?? [];
+      return w.length === 1 && w[0].pid !== pid && w[0].state === 'ready';
+    });
+    assert.equal(isAlive(pid), false);
+    assert.match(await get(api.snapshot(dir.b)!.url!), /Hello from folder b/);
+    const generation = api.snapshot(dir.b)!.status!.generation;
+    await vscode.commands.executeCommand('smooth-reload.reload', { kind: 'master', session: { folder: dir.b } });
+    await waitFor("b's next generation", () => (api.snapshot(dir.b)?.status?.generation ?? 0) > generation);
+  });
+
   it('offers a smooth-reload task per folder; run from tasks, it serves the folder as a background task', async () => {
     const tasks = await vscode.tasks.fetchTasks({ type: 'smooth-reload' });
     assert.deepEqual(tasks.map((t) => (t.scope as vscode.WorkspaceFolder).name).sort(), ['a', 'b', 'plain', 'zero']);
