@@ -13,6 +13,8 @@
  * Each round runs every configuration once, in an order rotated per round; each run has an
  * unmeasured warm-up (at least 2 s and 5000 requests, see below), then `--sec` of 50 keep-alive connections measured by /proc CPU time.
  *
+ * `--baseline COMMIT` adds `front-baseline`, our front as built from that commit, to the rotation
+ * (before/after a change, paired by round); `--only a,b` runs only those configurations.
  * `--at COMMIT` measures our front as built from that commit (git archive into a temp folder,
  * its own dist/), leaving this checkout's dist/ alone; without it, this checkout's dist/cli.js.
  * Prints a table; writes bench/results/proxy-alternatives.json.
@@ -33,8 +35,8 @@ const PROXY = path.join(__dirname, 'alt-front', 'undici-proxy.ts');
 const CONNECTIONS = 50;
 const WARMUP_REQUESTS = 5000;
 
-type Config = 'app' | 'front' | 'undici' | 'undici-default';
-const CONFIGS: Config[] = ['app', 'front', 'undici', 'undici-default'];
+type Config = 'app' | 'front' | 'front-baseline' | 'undici' | 'undici-default';
+let CONFIGS: Config[] = ['app', 'front', 'undici', 'undici-default'];
 
 interface Run {
   round: number;
@@ -78,7 +80,7 @@ async function startApp(dir: string): Promise<{ child: ChildProcess; url: string
 }
 
 /** One measured run of a configuration; the processes it starts are stopped before it returns. */
-async function runConfig(config: Config, dir: string, cli: string, sec: number): Promise<Omit<Run, 'round'> | undefined> {
+async function runConfig(config: Config, dir: string, cli: string, sec: number, baselineCli?: string): Promise<Omit<Run, 'round'> | undefined> {
   const children: ChildProcess[] = [];
   try {
     let url: string | undefined;
@@ -89,8 +91,8 @@ async function runConfig(config: Config, dir: string, cli: string, sec: number):
       children.push(app.child);
       url = app.url;
       appPids = () => [app.child.pid!];
-    } else if (config === 'front') {
-      const [cmd, args] = pinned([process.execPath, ...MASTER_NODE_FLAGS, cli, 'serve', 'app.js', '--port', '0', '--workers', '1', '--no-watch', '--json']);
+    } else if (config === 'front' || config === 'front-baseline') {
+      const [cmd, args] = pinned([process.execPath, ...MASTER_NODE_FLAGS, config === 'front' ? cli : baselineCli!, 'serve', 'app.js', '--port', '0', '--workers', '1', '--no-watch', '--json']);
       const master = track(spawn(cmd, args, { cwd: dir, env: masterEnv(process.env), stdio: ['ignore', 'pipe', 'ignore'] }));
       children.push(master);
       url = await firstLine(
@@ -180,19 +182,25 @@ async function main(): Promise<void> {
   const at = arg('--at');
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
   const frontDirty = spawnSync('git', ['status', '--porcelain', 'server/front'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
-  const runs: Record<Config, Run[]> = { app: [], front: [], undici: [], 'undici-default': [] };
+  const runs: Record<Config, Run[]> = { app: [], front: [], 'front-baseline': [], undici: [], 'undici-default': [] };
+  const baselineAt = arg('--baseline');
+  if (baselineAt) CONFIGS.push('front-baseline');
+  const only = arg('--only')?.split(',');
+  if (only) CONFIGS = CONFIGS.filter((c) => only.includes(c));
+  let baseline: { cli: string; commit: string } | undefined;
   const loadAverage: number[][] = [os.loadavg()];
   let built: { cli: string; commit: string };
   try {
     built = at ? buildAt(at, root) : { cli: CLI, commit: `${head} (this checkout's dist/, built ${fs.statSync(CLI).mtime.toISOString()}${frontDirty ? '; server/front has uncommitted changes' : ''})` };
-    log(`proxy alternatives: front from ${built.commit}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    if (baselineAt) baseline = buildAt(baselineAt, root);
+    log(`proxy alternatives: front from ${built.commit}${baseline ? `, front-baseline from ${baseline.commit}` : ''}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const dir = path.join(root, 'app');
     fs.mkdirSync(dir, { recursive: true });
     writeVersion(dir, 1);
     for (let r = 0; r < rounds; r++) {
       const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]);
       for (const config of order) {
-        const run = await runConfig(config, dir, built.cli, sec);
+        const run = await runConfig(config, dir, built.cli, sec, baseline?.cli);
         if (run) runs[config].push({ ...run, round: r });
         log(`  round ${r + 1} ${config}: ${run ? `${run.reqPerSec} req/s, proxy ${run.proxyUs ?? '–'} µs + app ${run.appUs} µs per request` : 'failed'}`);
       }
@@ -224,10 +232,13 @@ async function main(): Promise<void> {
   });
   // Paired by round (the machine's load moves every configuration of a round alike): the front's
   // proxy CPU per request ÷ the undici proxy's.
-  const paired = runs.front.flatMap((f) => {
-    const u = runs.undici.find((x) => x.round === f.round);
-    return f.proxyUs && u?.proxyUs ? [round(f.proxyUs / u.proxyUs, 2)!] : [];
-  });
+  const pairedWith = (other: Config) =>
+    runs.front.flatMap((f) => {
+      const u = runs[other].find((x) => x.round === f.round);
+      return f.proxyUs && u?.proxyUs ? [round(f.proxyUs / u.proxyUs, 2)!] : [];
+    });
+  const paired = pairedWith('undici');
+  const pairedBaseline = pairedWith('front-baseline');
   const la = loadAverage.map((l) => l[0].toFixed(2));
   const lines = [
     `Front from ${built!.commit}; Node ${process.version}; ${rounds} rounds × ${sec} s, ${CONNECTIONS} keep-alive connections; load on CPU 0, app side on CPU 1; 1-min load average per round: ${la.join(', ')}.`,
@@ -240,11 +251,12 @@ async function main(): Promise<void> {
     ),
     '',
     `Front ÷ undici proxy CPU per request, round by round: ${paired.join(', ') || '–'} (median ${median(paired) ?? '–'}).`,
+    ...(baseline ? [`Front ÷ front-baseline (${baseline.commit}) CPU per request, round by round: ${pairedBaseline.join(', ') || '–'} (median ${median(pairedBaseline) ?? '–'}).`] : []),
   ];
   process.stdout.write('\n' + lines.join('\n') + '\n\n');
   const out = path.join(REPO, 'bench', 'results', 'proxy-alternatives.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), front: built!.commit, node: process.version, rounds, sec, loadAverage, rows, pairedFrontToUndici: paired, runs }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), front: built!.commit, baseline: baseline?.commit, node: process.version, rounds, sec, loadAverage, rows, pairedFrontToUndici: paired, pairedFrontToBaseline: pairedBaseline, runs }, null, 2) + '\n');
   log(`wrote ${path.relative(REPO, out)}`);
 }
 

@@ -557,7 +557,7 @@ class Exchange implements ResponseSink {
       this.writeDown(out.body);
     } else {
       // Trailers go on only where the client gets the body chunked, as the worker sent it.
-      const end = this.chunked ? lastChunk(filterTrailers(trailers)) : '';
+      const end = this.chunked ? lastChunk(trailers.length ? filterTrailers(trailers) : trailers) : '';
       if (this.pendingHead !== undefined) this.flushHead(end);
       else if (end) this.client.write(end);
     }
@@ -666,7 +666,7 @@ class Exchange implements ResponseSink {
       }
     }
     // Trailers reach the client only in a chunked body: without one, announcing them would be false.
-    if (!this.chunked) headers = headers.filter((_, i, all) => (i % 2 === 0 ? all[i] : all[i - 1]).toLowerCase() !== 'trailer');
+    if (!this.chunked && hasHeader(headers, 'trailer')) headers = headers.filter((_, i, all) => (i % 2 === 0 ? all[i] : all[i - 1]).toLowerCase() !== 'trailer');
     // An answer before the whole request arrived (413, 417…) ends the connection: say so.
     this.addConnectionHeader(headers, !this.requestDone);
     this.pendingHead = serializeHead(statusLine(this.status, this.statusMessage), headers);

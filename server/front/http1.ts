@@ -71,6 +71,8 @@ export interface ParserEvents {
 }
 
 const { HTTPParser, methods } = common;
+/** Shared by every message without trailers (never written to). */
+const NO_TRAILERS: string[] = [];
 
 function assertParserShape(): void {
   for (const key of ['REQUEST', 'RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete'] as const) {
@@ -130,8 +132,8 @@ export class Http1Parser {
     p[HTTPParser.kOnMessageComplete] = () => {
       // Whatever was flushed since the head is this message's trailers (and, for requests, its URL
       // again): they end here and must never reach the next message's head.
-      const trailers = this.pendingHeaders;
-      this.pendingHeaders = [];
+      const trailers = this.pendingHeaders.length ? this.pendingHeaders : NO_TRAILERS;
+      if (trailers.length) this.pendingHeaders = [];
       this.pendingUrl = '';
       events.complete(trailers);
     };
