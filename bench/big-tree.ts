@@ -16,11 +16,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { median } from './analysis';
+import { freePort } from './run';
 import { processTree, processesUnder, rssBytes } from './procs';
 import { MASTER_NODE_FLAGS, masterEnv } from '../server/node-flags';
 
@@ -88,16 +88,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function version(url: string): Promise<number | undefined> {
   return new Promise((resolve) => {
