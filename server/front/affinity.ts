@@ -117,6 +117,11 @@ export class Affinity<W extends Pinnable> {
     if (this.pins.size > MAX_PINS) this.pins.delete(this.pins.keys().next().value!);
   }
 
+  /** A retired worker's pins go with it (they would keep it in memory until looked up). */
+  forgetWorker(worker: W): void {
+    for (const [key, w] of this.pins) if (w === worker) this.pins.delete(key);
+  }
+
   get size(): number {
     return this.pins.size;
   }

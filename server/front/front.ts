@@ -134,8 +134,9 @@ export class Front {
     });
   }
 
-  /** Long connections (WebSocket, SSE) of a retired worker: let them run `graceMs`, then close them cleanly. */
+  /** A worker was retired: its session pins go, and its long connections (WebSocket, SSE) run `graceMs`, then close cleanly. */
   async closeLongConnections(worker: Worker, graceMs: number): Promise<void> {
+    this.affinity.forgetWorker(worker);
     const set = this.long.get(worker);
     if (!set?.size) return;
     const all = Promise.allSettled([...set].map((c) => c.closed));

@@ -35,6 +35,10 @@ describe('affinity', () => {
     assert.equal(affinity.route(req('/socket.io/?EIO=4&transport=polling&sid=s1'), '1.1.1.1').worker, undefined, 'its worker is gone');
     assert.equal(affinity.size, 0, 'the pin is forgotten');
     assert.equal(affinity.route(req('/plain'), '1.1.1.1').worker, undefined);
+    affinity.pin('s2', a);
+    affinity.pin('s3', b);
+    affinity.forgetWorker(a);
+    assert.equal(affinity.size, 1, 'a retired worker leaves no pin behind');
   });
 
   it('address and cookie modes pin on the first pick', () => {
