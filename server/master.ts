@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME, configFileError, isLoopback, type ResolvedConfig } from './config';
-import { envFilePath, liveWorkerEnv } from './env-file';
+import { workerSpecFor } from './pool/worker-spec';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
@@ -71,24 +71,7 @@ export class Master extends EventEmitter<MasterEvents> {
     const { config, logger } = options;
     this.config = config;
     this.logger = logger;
-    this.pool = new Pool(
-      config,
-      {
-        cwd: config.cwd,
-        // Read again at each worker start: a changed .env reaches the next generation (env-file.ts).
-        env: liveWorkerEnv(config.env, envFilePath(config.cwd, config.envFile)),
-        ...(config.entry ? { entry: path.resolve(config.cwd, config.entry) } : {}),
-        ...(config.command ? { command: config.command } : {}),
-        nodePath: config.nodePath,
-        nodeArgs: config.nodeArgs,
-        bootstrapPath: path.join(options.distDir, 'bootstrap.js'),
-        shimPath: path.join(options.distDir, 'worker-shim.js'),
-        standbyPath: path.join(options.distDir, 'standby.js'),
-        readiness: config.readiness,
-        publicPort: config.port,
-      },
-      logger,
-    );
+    this.pool = new Pool(config, workerSpecFor(config, options.distDir), logger);
     this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, affinity: config.affinity, unavailableReason: () => this.unavailableReason() }, logger);
     if (config.liveReload) {
       this.liveReload = new LiveReload({ cwd: config.cwd, host: config.host, port: () => (this.front.server.address() as { port: number } | null)?.port ?? config.port, logger });

@@ -9,7 +9,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { Finding } from '../protocol';
-import { Worker, WorkerBootError, type ShutdownEvidence, type WorkerSpec } from '../pool/worker';
+import { Worker, WorkerBootError, type ShutdownEvidence } from '../pool/worker';
+import { workerSpecFor } from '../pool/worker-spec';
 import { describeEvidence, fixFor } from './runtime-evidence';
 
 export interface RunReport {
@@ -43,19 +44,8 @@ export async function runEntryOnce(options: RunOptions): Promise<RunReport> {
   const nodePath = options.nodePath && config.nodePath === process.execPath ? options.nodePath : config.nodePath;
   // In the editor's extension host this process's binary is Electron: it runs as plain Node only when told so.
   const asNode: Record<string, string> = process.versions.electron && nodePath === process.execPath ? { ELECTRON_RUN_AS_NODE: '1' } : {};
-  const spec: WorkerSpec = {
-    cwd: config.cwd,
-    env: { ...config.env, ...asNode },
-    ...(config.entry ? { entry: path.resolve(config.cwd, config.entry) } : {}),
-    ...(config.command ? { command: config.command } : {}),
-    nodePath,
-    nodeArgs: config.nodeArgs,
-    bootstrapPath: path.join(options.distDir, 'bootstrap.js'),
-    shimPath: path.join(options.distDir, 'worker-shim.js'),
-    standbyPath: path.join(options.distDir, 'standby.js'),
-    readiness: config.readiness,
-    publicPort: config.port,
-  };
+  // The same worker as the master's (its .env included).
+  const spec = workerSpecFor(config, options.distDir, { nodePath, extraEnv: asNode });
   const runs = config.entry ? path.relative(config.cwd, path.resolve(config.cwd, config.entry)) : (config.command ?? '');
   const killTimeoutMs = config.reload.killTimeoutMs;
   const worker = new Worker(0, 0, spec);
