@@ -15,7 +15,6 @@ import { BurstCoalescer } from './burst';
 import { AttachProcess, ATTACH_PRESETS, CliError, runDoctorCli, type NodeCommand } from './cli-tools';
 import { ConfigQuickFixes } from './code-actions';
 import { DiagnosticsView } from './diagnostics';
-import { makeIgnore } from './ignore';
 import { MasterSession } from './session';
 import { readSettings } from './settings';
 import { StatusBar } from './status-bar';
@@ -167,7 +166,7 @@ class Controller {
       saves: new BurstCoalescer(
         (burst) => {
           entry.saveRequests++;
-          session.reloadFiles(burst.files, burst.firstAt, burst.dueAt).catch((err: Error) => this.log.warn(`${name}: reload request failed: ${err.message}`));
+          session.reportSaves(burst.files, burst.firstAt, burst.dueAt).catch((err: Error) => this.log.warn(`${name}: reporting saves failed: ${err.message}`));
         },
         () => readSettings(scope).debounceMs,
       ),
@@ -206,7 +205,10 @@ class Controller {
     }
   }
 
-  /** The folder whose master a save of `doc` reloads, if any (running, reload on save on, not ignored). */
+  /**
+   * The folder whose master hears of a save of `doc`, if any (running, reload on save on). What
+   * the save does (nothing, a stylesheet swap, a reload, a restart) is the master's decision.
+   */
   private saveTarget(doc: vscode.TextDocument): FolderEntry | undefined {
     if (doc.uri.scheme !== 'file') return undefined;
     const wf = vscode.workspace.getWorkspaceFolder(doc.uri);
@@ -214,7 +216,6 @@ class Controller {
     if (!entry || !entry.session.running) return undefined;
     const settings = readSettings(doc.uri);
     if (!settings.autoReloadOnSave) return undefined;
-    if (makeIgnore(entry.session.folder, settings.ignore)(doc.uri.fsPath)) return undefined;
     return entry;
   }
 
@@ -279,6 +280,7 @@ class Controller {
       ...this.nodeCommand(session.folder),
       port,
       ...(settings.logLevel !== 'default' ? { logLevel: settings.logLevel } : {}),
+      ...(settings.ignore.length ? { ignore: settings.ignore } : {}),
     });
     const snap = session.snapshot();
     if (snap.phase === 'crashed') {

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { ControlClient, type RequestBody } from '../server/control/client';
 import type { Finding, MasterEvent, MasterStatus } from '../server/protocol';
@@ -20,6 +19,8 @@ export interface StartOptions {
   cliPath: string;
   port: number;
   logLevel?: string;
+  /** The `smooth-reload.ignore` setting: added to the master's ignore list ("watch.ignore" and the built-ins). */
+  ignore?: string[];
   env?: NodeJS.ProcessEnv;
   /** Longest wait for the master's `listening` line. */
   timeoutMs?: number;
@@ -108,6 +109,7 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     this.setPhase('starting');
     const args = [...MASTER_NODE_FLAGS, options.cliPath, 'serve', '--json', '--port', String(options.port), '--cwd', this.folder];
     if (options.logLevel) args.push('--log-level', options.logLevel);
+    for (const glob of options.ignore ?? []) args.push(`--ignore=${glob}`);
     const useHost = options.nodePath === process.execPath && !!process.versions.electron;
     const env = masterEnv({ ...process.env, ...options.env, ...(useHost ? { ELECTRON_RUN_AS_NODE: '1' } : {}) });
     if (!useHost) delete env.ELECTRON_RUN_AS_NODE;
@@ -301,9 +303,9 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     await sent;
   }
 
-  /** Reload the files of one save burst. */
-  reloadFiles(files: string[], firstSaveAt: number, dueAt?: number): Promise<void> {
-    return this.send({ type: 'reload', reason: files.length === 1 ? `saved ${path.relative(this.folder, files[0])}` : `saved ${files.length} files`, files }, firstSaveAt, dueAt);
+  /** Report the files of one save burst; the master classifies them as it does its watcher's changes. */
+  reportSaves(files: string[], firstSaveAt: number, dueAt?: number): Promise<void> {
+    return this.send({ type: 'changed', files }, firstSaveAt, dueAt);
   }
 
   /** Stop the master: SIGTERM (graceful) for one we started, a `stop` request for an attached one. */

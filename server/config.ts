@@ -197,6 +197,8 @@ export interface ResolveOptions {
   configFile?: string;
   /** Values from CLI flags; they win over the file. Nested objects merge one level deep. */
   overrides?: ConfigInput;
+  /** Globs added to "watch.ignore" (`--ignore`, the editor's `smooth-reload.ignore`), not replacing it. */
+  extraIgnore?: string[];
   /**
    * `serve`'s zero-config start: with neither "entry" nor "command", find the entry
    * (server/entry/discover.ts); and run a TypeScript entry without a loader flag through tsx or
@@ -223,6 +225,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) throw explain(parsed.error, configFile, options.overrides);
   const config = parsed.data;
+  if (options.extraIgnore?.length) config.watch = { ...config.watch, ignore: [...config.watch.ignore, ...options.extraIgnore] };
   if (config.entry && config.command) {
     throw new ConfigError(
       `both "entry" (${config.entry}) and "command" (${config.command}) are set: use "entry" for a Node app or "command" for any other stack, not both`,

@@ -16,11 +16,12 @@ import { LiveReload, resolveStaticDirs } from './front/live-reload';
 import type { Logger } from './logger';
 import { Pool } from './pool/pool';
 import type { ReloadKind } from './pool/reload-queue';
-import { PROTOCOL_VERSION, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
+import { PROTOCOL_VERSION, type ChangeOutcome, type Finding, type MasterEvent, type MasterStatus, type ReloadResult, type Request } from './protocol';
 import { isAlive, readStateFile, removeStateFile, writeStateFile, StateFileError } from './state-file';
 import { describePortHolder } from './port-holder';
-import type { ChangeBatch } from './watch/classify';
+import { classifyFiles, createClassifier, type ChangeBatch, type Classifier, type ClassifyOptions } from './watch/classify';
 import { CoveredSaves } from './watch/covered-saves';
+import { changeReason, decideChanges } from './watch/decide';
 import { ProjectWatcher } from './watch/watcher';
 import { VERSION } from './version';
 
@@ -58,8 +59,11 @@ export class Master extends EventEmitter<MasterEvents> {
   private watcher: ProjectWatcher | undefined;
   private state: MasterStatus['state'] = 'starting';
   private readonly findings = new Map<string, Finding[]>();
-  /** Saves a reload was started for (by the editor or the watcher): the other report of the same save joins it. */
-  private readonly covered = new CoveredSaves<Promise<ReloadResult>>();
+  /** Saves already acted on (reported by the editor or the watcher): the other report of the same save joins it. */
+  private readonly covered = new CoveredSaves<Promise<ChangeOutcome>>();
+  /** What a changed file asks for: one classifier for the watcher, the editor and the CLI. */
+  private readonly classifyOptions: ClassifyOptions;
+  private readonly classify: Classifier;
   private readonly disposers: (() => void)[] = [];
   private closePromise: Promise<void> | undefined;
   private wroteState = false;
@@ -71,6 +75,15 @@ export class Master extends EventEmitter<MasterEvents> {
     const { config, logger } = options;
     this.config = config;
     this.logger = logger;
+    this.classifyOptions = {
+      cwd: config.cwd,
+      paths: config.watch.paths,
+      ignore: config.watch.ignore,
+      staticDirs: resolveStaticDirs(config.cwd, config.watch.static),
+      restartOn: config.restartOn,
+      configFile: path.resolve(config.cwd, config.configFile ?? CONFIG_FILE_NAME),
+    };
+    this.classify = createClassifier(this.classifyOptions);
     this.pool = new Pool(config, workerSpecFor(config, options.distDir), logger);
     this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, affinity: config.affinity, unavailableReason: () => this.unavailableReason() }, logger);
     if (config.liveReload) {
@@ -139,17 +152,8 @@ export class Master extends EventEmitter<MasterEvents> {
     this.setState(firstBoot.ok ? 'ready' : 'failed');
     if (config.watch.enabled) {
       this.watcher = new ProjectWatcher(
-        {
-          cwd: config.cwd,
-          paths: config.watch.paths,
-          ignore: config.watch.ignore,
-          staticDirs: resolveStaticDirs(config.cwd, config.watch.static),
-          restartOn: config.restartOn,
-          configFile: path.resolve(config.cwd, config.configFile ?? CONFIG_FILE_NAME),
-          debounceMs: config.watch.debounceMs,
-          usePolling: config.watch.usePolling,
-        },
-        (batch) => this.onChanges(batch),
+        { ...this.classifyOptions, paths: config.watch.paths, debounceMs: config.watch.debounceMs, usePolling: config.watch.usePolling },
+        (batch) => void this.applyChanges(batch, []),
         (finding) => this.setFindings('watch', finding ? [finding] : []),
         logger,
       );
@@ -174,12 +178,10 @@ export class Master extends EventEmitter<MasterEvents> {
     };
   }
 
-  /** Reload (coalesced). `files` are the saves that asked for it. */
+  /** Reload (coalesced). `files` are the changes that asked for it. */
   async reload(kind: ReloadKind, reason: string, files: string[] = []): Promise<ReloadResult> {
     if (this.state !== 'stopping') this.setState('reloading');
-    const done = this.pool.request(kind, reason, files);
-    if (files.length) this.covered.record(files.map((f) => path.resolve(this.config.cwd, f)), mtimeOf, done);
-    const result = await done;
+    const result = await this.pool.request(kind, reason, files);
     if (this.state !== 'stopping') this.setState(this.pool.reloading ? 'reloading' : this.pool.live.length ? 'ready' : 'failed');
     return result;
   }
@@ -210,11 +212,13 @@ export class Master extends EventEmitter<MasterEvents> {
       case 'reload':
       case 'restart':
       case 'rollback': {
-        const reason = request.type === 'reload' ? (request.reason ?? 'requested') : request.type;
-        const files = request.type === 'reload' ? (request.files ?? []) : [];
-        // The same save, already being served by a reload the watcher started: join that one.
-        const joined = this.covered.find(files.map((f) => path.resolve(this.config.cwd, f)), mtimeOf);
-        const done = joined ?? this.reload(request.type, reason, files);
+        const done = this.reload(request.type, request.type === 'reload' ? (request.reason ?? 'requested') : request.type);
+        return request.wait === false ? { accepted: true } : done;
+      }
+      case 'changed': {
+        const files = request.files.map((f) => path.resolve(this.config.cwd, f));
+        const { batch, ignored } = classifyFiles(files, this.classify);
+        const done = this.applyChanges(batch, ignored);
         return request.wait === false ? { accepted: true } : done;
       }
       case 'stop':
@@ -223,19 +227,32 @@ export class Master extends EventEmitter<MasterEvents> {
     }
   }
 
-  private onChanges(batch: ChangeBatch): void {
+  /**
+   * The one path every change takes, from the watcher or a `changed` request: a save the other
+   * report already acted on joins that action; the rest is decided by `decideChanges`.
+   */
+  private applyChanges(batch: ChangeBatch, ignored: string[]): Promise<ChangeOutcome> {
     const rel = (files: string[]) => files.map((f) => path.relative(this.config.cwd, f));
-    // The options are read once, at start: a changed config file is a note, not a code reload.
-    if (batch.config.length) this.setFindings('config', [configChangedFinding(batch.config[0])]);
-    // A save the editor's request already reloaded for needs no reload of its own.
+    const all = [...batch.restart, ...batch.code, ...batch.css, ...batch.asset];
+    const joined = all.length ? this.covered.find(all, mtimeOf) : undefined;
     const fresh = (files: string[]) => files.filter((f) => !this.covered.find([f], mtimeOf));
-    const restart = fresh(batch.restart);
-    const code = fresh(batch.code);
-    if (restart.length) this.covered.record([...restart, ...code], mtimeOf, this.reload('restart', `changed ${rel(restart).join(', ')}`, []));
-    else if (code.length) this.covered.record(code, mtimeOf, this.reload('reload', `changed ${summarizeFiles(rel(code))}`, []));
-    else if (batch.css.length || batch.asset.length) {
-      this.publish({ kind: 'browser-reload', reason: batch.asset.length ? 'asset' : 'css', files: rel([...batch.css, ...batch.asset]) });
+    const decision = decideChanges({ restart: fresh(batch.restart), code: fresh(batch.code), css: fresh(batch.css), asset: fresh(batch.asset), config: batch.config });
+    // The options are read once, at start: a changed config file is a note, not a code reload.
+    if (decision.config) this.setFindings('config', [configChangedFinding(decision.config)]);
+    const base = { ignored: rel(ignored), ...(decision.config ? { configChanged: true } : {}) };
+    if (joined && !decision.workers && !decision.browser) return joined.then((outcome) => ({ ...outcome, ...base, joined: true }));
+    let outcome: Promise<ChangeOutcome>;
+    if (decision.workers) {
+      const { kind, files } = decision.workers;
+      outcome = this.reload(kind, changeReason(rel(files)), rel(files)).then((reload) => ({ action: kind, reload, ...base }));
+    } else if (decision.browser) {
+      this.publish({ kind: 'browser-reload', reason: decision.browser.reason, files: rel(decision.browser.files) });
+      outcome = Promise.resolve({ action: 'browser', ...base });
+    } else {
+      return Promise.resolve({ action: 'none', ...base });
     }
+    this.covered.record(decision.covered, mtimeOf, outcome);
+    return outcome;
   }
 
   private setFindings(source: string, findings: Finding[]): void {
@@ -299,10 +316,6 @@ function mtimeOf(file: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function summarizeFiles(files: string[]): string {
-  return files.length <= 3 ? files.join(', ') : `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
 }
 
 export { isAlive };

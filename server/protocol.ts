@@ -9,7 +9,7 @@
 import { z } from 'zod';
 
 /** Bump when a message changes shape incompatibly: a client whose version differs from the master's hello refuses to talk to it (SR_PROTOCOL_MISMATCH). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest frame either side accepts; larger ones are refused before parsing. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -78,8 +78,13 @@ export type MasterStatus = z.infer<typeof MasterStatus>;
 
 const base = { id: z.number().int().nonnegative() };
 export const Request = z.discriminatedUnion('type', [
-  /** Roll every worker to new code; `files` are the saves that asked for it (used to skip duplicate watcher events). */
-  z.object({ ...base, type: z.literal('reload'), reason: z.string().max(200).optional(), files: z.array(z.string().max(4096)).max(10_000).optional(), wait: z.boolean().optional() }),
+  /** Roll every worker to new code, whatever changed (a command: the user asked for it). */
+  z.object({ ...base, type: z.literal('reload'), reason: z.string().max(200).optional(), wait: z.boolean().optional() }),
+  /**
+   * These files changed (saved in an editor, written by a build): the master classifies and
+   * decides, exactly as for a change its own watcher sees, and a save both report is handled once.
+   */
+  z.object({ ...base, type: z.literal('changed'), files: z.array(z.string().min(1).max(4096)).min(1).max(10_000), wait: z.boolean().optional() }),
   /** Stop every worker, then start fresh ones (for changes a rolling reload cannot pick up, e.g. env). */
   z.object({ ...base, type: z.literal('restart'), wait: z.boolean().optional() }),
   /** Return the master's `MasterStatus`. */
@@ -102,6 +107,21 @@ export const ReloadResult = z.object({
   finding: Finding.optional(),
 });
 export type ReloadResult = z.infer<typeof ReloadResult>;
+
+/** What a `changed` request did (its reply when it waits). */
+export const ChangeOutcome = z.object({
+  /** `none`: every file was ignored (or only the config file changed); `browser`: pages updated, workers kept. */
+  action: z.enum(['none', 'browser', 'reload', 'restart']),
+  /** The same save was already being handled (reported first by the watcher, or by the editor). */
+  joined: z.boolean().optional(),
+  /** Files that change nothing: ignored by "watch.ignore" or the built-ins, or outside "watch.paths". */
+  ignored: z.array(z.string()),
+  /** The workers' reload, when there was one. */
+  reload: ReloadResult.optional(),
+  /** The master's config file was among them (reported as SR_CONFIG_CHANGED). */
+  configChanged: z.boolean().optional(),
+});
+export type ChangeOutcome = z.infer<typeof ChangeOutcome>;
 
 export const Reply = z.object({
   type: z.literal('reply'),

@@ -1,6 +1,6 @@
 /** Human-readable lines for the CLI (pure). */
 import * as path from 'node:path';
-import type { Finding, MasterEvent, MasterStatus } from '../protocol';
+import type { ChangeOutcome, Finding, MasterEvent, MasterStatus } from '../protocol';
 
 export interface Printer {
   stdout(text: string): void;
@@ -77,4 +77,23 @@ export function formatStatus(s: MasterStatus, cwd: string): string {
     for (const f of s.findings) lines.push(formatFinding(f, cwd));
   }
   return lines.join('\n') + '\n';
+}
+
+/** One line for what a `changed` report did. */
+export function formatChangeOutcome(o: ChangeOutcome | { accepted: true }): string {
+  if ('accepted' in o) return 'change reported';
+  const ignored = o.ignored.length ? `; ignored: ${o.ignored.join(', ')}` : '';
+  const config = o.configChanged ? '; the config file changed: restart the master to apply it' : '';
+  const joined = o.joined ? ' (already handled: the watcher saw it first)' : '';
+  switch (o.action) {
+    case 'none':
+      return `nothing to do${ignored}${config}`;
+    case 'browser':
+      return `browsers updated, workers kept${joined}${ignored}${config}`;
+    default: {
+      const r = o.reload;
+      const how = !r ? '' : r.ok ? ` #${r.id} done in ${r.durationMs} ms (generation ${r.generation})` : ` #${r.id} failed, previous workers keep serving: ${r.finding?.message ?? ''}`;
+      return `${o.action}${how}${joined}${ignored}${config}`;
+    }
+  }
 }

@@ -9,11 +9,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ConfigInput } from '../config';
 import { ControlClient, ControlError } from '../control/client';
 import type { LogLevel } from '../logger';
-import type { MasterEvent, MasterStatus, ReloadResult } from '../protocol';
+import type { ChangeOutcome, MasterEvent, MasterStatus, ReloadResult } from '../protocol';
 import { readStateFile } from '../state-file';
 import { VERSION } from '../version';
 import { CliFailure, EXIT } from './failure';
-import { formatEvent, formatFinding, formatStatus, type Printer } from './format';
+import { formatChangeOutcome, formatEvent, formatFinding, formatStatus, type Printer } from './format';
 import { registerExtraCommands } from './extra';
 
 export { EXIT };
@@ -56,7 +56,8 @@ export function buildProgram(out: Printer): Command {
     .option('--host <host>', 'address to listen on (loopback unless --allow-remote)')
     .option('--allow-remote', 'allow a non-loopback --host')
     .option('-w, --workers <n>', 'number of workers', intArg('--workers', 1, 64))
-    .option('--no-watch', 'do not watch files (an editor or "smooth-reload reload" drives reloads)')
+    .option('--no-watch', 'do not watch files (an editor, "smooth-reload changed" or "smooth-reload reload" drives reloads)')
+    .option('--ignore <glob...>', 'changes that reload nothing, added to "watch.ignore" (repeatable)')
     .option('--config <file>', 'config file (default: smooth-reload.config.json if present)')
     .option('--cwd <dir>', 'project folder', process.cwd())
     .option('--json', 'print events as JSON lines')
@@ -78,7 +79,7 @@ export function buildProgram(out: Printer): Command {
       const { ConfigError, resolveConfig, Master, MasterStartError, Logger } = loadMaster();
       let config: ReturnType<typeof resolveConfig>;
       try {
-        config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides, zeroConfig: true });
+        config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides, extraIgnore: opts.ignore, zeroConfig: true });
       } catch (err) {
         throw err instanceof ConfigError ? new CliFailure(err.message, EXIT.usage) : err;
       }
@@ -125,6 +126,10 @@ export function buildProgram(out: Printer): Command {
   control('reload', 'roll every worker to the new code; exit 0 when done, 1 when rolled back, 2 when no master')
     .option('--no-wait', 'return once the master accepted the request')
     .action(async (opts) => reloadLike(out, opts, { type: 'reload', reason: 'smooth-reload reload', wait: opts.wait }));
+  control('changed', 'tell the master these files changed (a build step, a script): it decides as for a change it saw itself')
+    .argument('<files...>', 'changed files, relative to --cwd or absolute')
+    .option('--no-wait', 'return once the master accepted the report')
+    .action(async (files: string[], opts) => changed(out, opts, files));
   control('restart', 'stop every worker, then start fresh ones (for changes a rolling reload cannot pick up)')
     .action(async (opts) => reloadLike(out, opts, { type: 'restart' }));
   control('rollback', "run the previous generation's code again, from the copy its workers kept (your files stay as they are)")
@@ -164,6 +169,14 @@ async function reloadLike(out: Printer, opts: { cwd: string; json?: boolean }, b
   else if (result.ok) out.stdout(`${body.type} #${result.id} done in ${result.durationMs} ms (generation ${result.generation})\n`);
   else out.stdout(`${body.type} #${result.id} failed, previous workers keep serving:\n${formatFinding(result.finding!, opts.cwd)}\n`);
   if (!result.ok) process.exitCode = EXIT.failed;
+}
+
+async function changed(out: Printer, opts: { cwd: string; json?: boolean; wait: boolean }, files: string[]): Promise<void> {
+  const cwd = path.resolve(opts.cwd);
+  const outcome = await withClient(cwd, (c) => c.request<ChangeOutcome | { accepted: true }>({ type: 'changed', files: files.map((f) => path.resolve(cwd, f)), wait: opts.wait }));
+  if (opts.json) out.stdout(JSON.stringify(outcome) + '\n');
+  else out.stdout(formatChangeOutcome(outcome) + '\n');
+  if (!('accepted' in outcome) && outcome.reload && !outcome.reload.ok) process.exitCode = EXIT.failed;
 }
 
 async function withClient<T>(cwd: string, fn: (client: ControlClient) => Promise<T>): Promise<T> {

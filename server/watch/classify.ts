@@ -35,6 +35,8 @@ export interface ClassifyOptions {
   restartOn: string[];
   /** The master's config file (absolute): read once at start, so its change reloads nothing. */
   configFile?: string;
+  /** Watched folders (relative to cwd; default the whole of cwd): a file outside them changes nothing. */
+  paths?: string[];
 }
 
 export type Classifier = (file: string) => ChangeKind;
@@ -44,8 +46,11 @@ export function createClassifier(options: ClassifyOptions): Classifier {
   const ignored = picomatch([...DEFAULT_IGNORES, ...options.ignore], opts);
   const restart = options.restartOn.length ? picomatch(options.restartOn, opts) : () => false;
   const staticDirs = options.staticDirs.map((d) => path.resolve(options.cwd, d) + path.sep);
+  const roots = (options.paths?.length ? options.paths : ['.']).map((p) => path.resolve(options.cwd, p));
+  const inRoots = (abs: string) => roots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
   return (file: string) => {
     const abs = path.resolve(options.cwd, file);
+    if (!inRoots(abs)) return 'ignored';
     const rel = path.relative(options.cwd, abs).split(path.sep).join('/');
     if (ignored(rel) || ignored(abs) || ignored(rel + '/')) return 'ignored';
     if (options.configFile && abs === options.configFile) return 'config';
@@ -65,4 +70,16 @@ export interface ChangeBatch {
 
 export function emptyBatch(): ChangeBatch {
   return { code: [], css: [], asset: [], restart: [], config: [] };
+}
+
+/** Sort `files` into a batch; what is ignored is returned beside it. */
+export function classifyFiles(files: readonly string[], classify: Classifier): { batch: ChangeBatch; ignored: string[] } {
+  const batch = emptyBatch();
+  const ignored: string[] = [];
+  for (const file of files) {
+    const kind = classify(file);
+    const list = kind === 'ignored' ? ignored : batch[kind];
+    if (!list.includes(file)) list.push(file);
+  }
+  return { batch, ignored };
 }

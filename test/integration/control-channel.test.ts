@@ -165,7 +165,7 @@ describe('control channel: refusals and bad input', function () {
     const cases: [unknown, RegExp][] = [
       [{ id: 1, type: 'nuke' }, /type/],
       [{ id: 2, type: 'reload', reason: 42 }, /reason/],
-      [{ id: 3, type: 'reload', files: 'app.js' }, /files/],
+      [{ id: 3, type: 'changed', files: 'app.js' }, /files/],
       [{ type: 'status' }, /id/],
       [{ id: -1, type: 'status' }, /id/],
       [[1, 2, 3], /\(root\)/],

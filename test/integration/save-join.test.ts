@@ -1,17 +1,17 @@
 /**
  * A save reaches the master twice from VS Code: through its watcher and as the extension's
- * `reload` request naming the file. Whichever comes second must not start a second reload.
+ * `changed` report naming the file. Whichever comes second must not start a second reload.
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { ControlClient } from '../../server/control/client';
-import type { ReloadResult } from '../../server/protocol';
+import type { ChangeOutcome } from '../../server/protocol';
 import { readStateFile } from '../../server/state-file';
 import { get } from '../helpers/http';
 import { startMaster } from '../helpers/master';
 import { makeProject, versionApp, writeFile } from '../helpers/project';
 
-describe('a save seen by the watcher and requested by the extension', () => {
+describe('a save seen by the watcher and reported by the extension', () => {
   it('reloads once, whichever reports the save first; a file not saved since gets its own reload', async () => {
     const dir = makeProject({ 'app.js': versionApp(1), 'other.js': 'module.exports = 1;\n' });
     const master = await startMaster(dir, ['app.js']);
@@ -25,20 +25,21 @@ describe('a save seen by the watcher and requested by the extension', () => {
       const byWatcher = await master.waitEvent('reload-done', () => true, 20_000, since);
       assert.match((await get(master.url)).body, /^v2 /);
 
-      const joined = await client.request<ReloadResult>({ type: 'reload', reason: 'saved app.js', files: [path.join(dir, 'app.js')] });
-      assert.equal(joined.id, byWatcher.id, 'the request got the watcher reload’s result');
+      const joined = await client.request<ChangeOutcome>({ type: 'changed', files: [path.join(dir, 'app.js')] });
+      assert.equal(joined.joined, true);
+      assert.equal(joined.reload?.id, byWatcher.id, 'the request got the watcher reload’s result');
       // Relative names are the same files.
-      assert.equal((await client.request<ReloadResult>({ type: 'reload', files: ['app.js'] })).id, byWatcher.id);
+      assert.equal((await client.request<ChangeOutcome>({ type: 'changed', files: ['app.js'] })).reload?.id, byWatcher.id);
       assert.equal(master.events.slice(since).filter((e) => e.kind === 'reload-start').length, 1, 'one reload for one save');
 
-      const own = await client.request<ReloadResult>({ type: 'reload', reason: 'saved other.js', files: [path.join(dir, 'other.js')] });
+      const own = (await client.request<ChangeOutcome>({ type: 'changed', files: [path.join(dir, 'other.js')] })).reload!;
       assert.ok(own.id > byWatcher.id, 'a file no reload was started for gets a reload');
       assert.equal(own.ok, true);
 
       // The other order: the request right after the write, before the watcher's quiet time ends.
       const before = master.events.length;
       writeFile(dir, 'app.js', versionApp(3));
-      const byRequest = await client.request<ReloadResult>({ type: 'reload', reason: 'saved app.js', files: [path.join(dir, 'app.js')] });
+      const byRequest = (await client.request<ChangeOutcome>({ type: 'changed', files: [path.join(dir, 'app.js')] })).reload!;
       assert.match((await get(master.url)).body, /^v3 /);
       // Longer than the watcher's quiet time (80 ms) plus chokidar's notice: its event came and was dropped.
       await new Promise((r) => setTimeout(r, 1000));

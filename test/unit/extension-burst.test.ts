@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { BurstCoalescer, type Burst, type BurstTimers } from '../../extension/burst';
-import { makeIgnore } from '../../extension/ignore';
 
 /** A hand-driven clock: timers fire only when the test advances time. */
 function fakeTimers() {
@@ -147,24 +146,5 @@ describe('extension: save bursts', () => {
     clock.advance(200);
     assert.equal(bursts.length, 1, 'a disposed coalescer ignores saves');
     assert.equal(c.pending, 0);
-  });
-});
-
-describe('extension: ignored saves', () => {
-  const ignored = makeIgnore('/p', ['docs/**', '**/*.md']);
-  it('ignores the user globs, relative to the folder', () => {
-    assert.equal(ignored('/p/docs/a.txt'), true);
-    assert.equal(ignored('/p/src/README.md'), true);
-    assert.equal(ignored('/p/src/app.js'), false);
-  });
-  it('always ignores the state folder, node_modules, .git and files outside the folder', () => {
-    assert.equal(ignored('/p/.smooth-reload/state.json'), true);
-    assert.equal(ignored('/p/node_modules/x/index.js'), true);
-    assert.equal(ignored('/p/.git/HEAD'), true);
-    assert.equal(ignored('/other/app.js'), true);
-  });
-  it("never reloads for the folder's own config file (the master reports it), but does for a nested app's", () => {
-    assert.equal(ignored('/p/smooth-reload.config.json'), true);
-    assert.equal(ignored('/p/sub/smooth-reload.config.json'), false);
   });
 });

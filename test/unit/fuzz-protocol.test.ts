@@ -39,7 +39,8 @@ const anyJson = fc.jsonValue({ maxDepth: 3 });
 
 /** A valid request. */
 const validRequest = fc.oneof(
-  fc.record({ id: fc.nat(), type: fc.constant('reload'), reason: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }), files: fc.option(fc.array(fc.string({ maxLength: 50 }), { maxLength: 5 }), { nil: undefined }), wait: fc.option(fc.boolean(), { nil: undefined }) }, { requiredKeys: ['id', 'type'] }),
+  fc.record({ id: fc.nat(), type: fc.constant('reload'), reason: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }), wait: fc.option(fc.boolean(), { nil: undefined }) }, { requiredKeys: ['id', 'type'] }),
+  fc.record({ id: fc.nat(), type: fc.constant('changed'), files: fc.array(fc.string({ minLength: 1, maxLength: 50 }), { minLength: 1, maxLength: 5 }), wait: fc.option(fc.boolean(), { nil: undefined }) }, { requiredKeys: ['id', 'type', 'files'] }),
   fc.record({ id: fc.nat(), type: fc.constantFrom('restart', 'rollback'), wait: fc.option(fc.boolean(), { nil: undefined }) }, { requiredKeys: ['id', 'type'] }),
   fc.record({ id: fc.nat(), type: fc.constantFrom('status', 'stop') }),
 );

@@ -1,4 +1,8 @@
-/** The workspace both VS Code suites open: a temporary copy of examples/hello with a config file. */
+/**
+ * The workspace both VS Code suites open: a temporary copy of examples/hello with a config file
+ * (a `restartOn` folder and an ignored folder, for the one-path test), a stylesheet in `public/`
+ * and a file in each of those folders.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, readStateFile } from '../../server/state-file';
@@ -8,7 +12,11 @@ export const REPO = path.resolve(__dirname, '..', '..');
 export function makeWorkspace(root: string): string {
   const ws = path.join(root, 'hello');
   fs.cpSync(path.join(REPO, 'examples', 'hello'), ws, { recursive: true });
-  fs.writeFileSync(path.join(ws, 'smooth-reload.config.json'), JSON.stringify({ entry: 'app.js', port: 0, workers: 1 }, null, 2) + '\n');
+  fs.writeFileSync(path.join(ws, 'smooth-reload.config.json'), JSON.stringify({ entry: 'app.js', port: 0, workers: 1, restartOn: ['settings/*.json'], watch: { ignore: ['notes/**'] } }, null, 2) + '\n');
+  for (const [file, text] of [['public/style.css', 'body { color: red }\n'], ['notes/todo.js', '// notes\n'], ['settings/app.json', '{}\n']]) {
+    fs.mkdirSync(path.dirname(path.join(ws, file)), { recursive: true });
+    fs.writeFileSync(path.join(ws, file), text);
+  }
   return ws;
 }
 

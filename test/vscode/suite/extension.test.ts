@@ -130,6 +130,28 @@ describe('Smooth Reload in VS Code', function () {
     await waitFor('a reload after Save All', () => api.events().find((e) => e.kind === 'reload-done' && e.id > lastReload));
   });
 
+  it('a save in the editor takes the watcher’s path: a stylesheet swaps, an ignored file does nothing, a restartOn file restarts', async () => {
+    const since = api.events().length;
+    const requests = api.saveRequests();
+    const save = async (file: string, from: string, to: string) => {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, file)));
+      await replaceInDocument(doc, from, to);
+      assert.ok(await doc.save());
+    };
+    await save('public/style.css', 'red', 'blue');
+    const swap = await waitFor('the stylesheet swap', () => api.events().slice(since).find((e) => e.kind === 'browser-reload' && e.reason === 'css'));
+    assert.deepEqual((swap as { files?: string[] }).files, ['public/style.css']);
+    await save('notes/todo.js', 'notes', 'more notes');
+    await save('settings/app.json', '{}', '{"a": 1}');
+    const restart = await waitFor('the restart for settings/app.json', () => api.events().slice(since).find((e) => e.kind === 'reload-done'));
+    const startsSince = api.events().slice(since).filter((e) => e.kind === 'reload-start');
+    // Reloads start in the order they are asked for: one for the stylesheet or the ignored file would come first.
+    assert.deepEqual(startsSince.map((e) => (e as { reason: string }).reason), ['changed settings/app.json']);
+    assert.ok(api.events().some((e) => e.kind === 'reload-progress' && e.id === (restart as { id: number }).id && /^stopping 1 worker/.test(e.step)), 'a restart: the old worker stopped before the new one started');
+    await waitFor('the three saves to be reported', () => api.saveRequests() >= requests + 3, 10_000);
+    assert.equal(api.events().slice(since).filter((e) => e.kind === 'browser-reload' && e.reason === 'css').length, 1, 'the stylesheet swapped once, though the editor and the watcher both reported it');
+  });
+
   it('publishes a diagnostic with file and line for a broken save, keeps the old code serving, and clears it after the fix', async () => {
     const doc = await vscode.workspace.openTextDocument(appUri);
     await replaceInDocument(doc, 'const VERSION = 2;', 'const VERSION = = 3;');
