@@ -29,7 +29,7 @@ const common = {
 };
 const entries = [
   { entryPoints: { cli: 'server/cli/index.ts' } },
-  { entryPoints: { bootstrap: 'server/runners/node-bootstrap.ts', 'worker-shim': 'server/runners/worker-shim.ts', standby: 'server/runners/standby-main.ts' } },
+  { entryPoints: { bootstrap: 'server/runners/node-bootstrap.ts', 'worker-shim': 'server/runners/worker-shim.ts', standby: 'server/runners/standby-main.ts', 'make-cert': 'server/front/make-cert.ts' } },
   { entryPoints: { extension: 'extension/extension.ts' }, external: ['vscode'], optional: true },
 ];
 const { existsSync } = await import('node:fs');

@@ -85,6 +85,10 @@ export const ConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** Binding beyond loopback exposes the app and its live-reload socket to the network. */
     allowRemote: z.boolean().default(false),
+    /** Host names answered besides localhost, IP literals and `host` (server/front/host-policy.ts); true: any. */
+    allowedHosts: z.union([z.literal(true), z.array(z.string().min(1))]).default([]),
+    /** Serve TLS: true for a self-signed certificate made for the project, or the user's key and certificate files. */
+    https: z.union([z.boolean(), z.object({ key: z.string().min(1), cert: z.string().min(1) }).strict()]).default(false),
     workers: z.number().int().min(1).max(64).default(1),
     nodePath: z.string().min(1).default(process.execPath),
     nodeArgs: z.array(z.string()).default([]),

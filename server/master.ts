@@ -12,7 +12,10 @@ import { workerSpecFor } from './pool/worker-spec';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
+import { hostGuard } from './front/host-guard';
+import { HostPolicy } from './front/host-policy';
 import { LiveReload, resolveStaticDirs } from './front/live-reload';
+import { loadTls, TlsError } from './front/tls';
 import type { Logger } from './logger';
 import { Pool } from './pool/pool';
 import type { ReloadKind } from './pool/reload-queue';
@@ -64,6 +67,8 @@ export class Master extends EventEmitter<MasterEvents> {
   /** What a changed file asks for: one classifier for the watcher, the editor and the CLI. */
   private readonly classifyOptions: ClassifyOptions;
   private readonly classify: Classifier;
+  /** Which Host headers the front answers (DNS rebinding). */
+  readonly hosts: HostPolicy;
   private readonly disposers: (() => void)[] = [];
   private closePromise: Promise<void> | undefined;
   private wroteState = false;
@@ -84,10 +89,13 @@ export class Master extends EventEmitter<MasterEvents> {
       configFile: path.resolve(config.cwd, config.configFile ?? CONFIG_FILE_NAME),
     };
     this.classify = createClassifier(this.classifyOptions);
+    this.hosts = new HostPolicy({ allowedHosts: config.allowedHosts, listenHost: config.host, tls: config.https !== false, port: () => (this.front.server.address() as { port: number } | null)?.port ?? config.port });
     this.pool = new Pool(config, workerSpecFor(config, options.distDir), logger);
-    this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, affinity: config.affinity, unavailableReason: () => this.unavailableReason() }, logger);
+    this.front = new Front(this.pool, { holdTimeoutMs: config.reload.holdTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, affinity: config.affinity, tls: config.https !== false, unavailableReason: () => this.unavailableReason() }, logger);
+    // First: a request for a host that is not allowed is answered 403 before anything else sees it.
+    this.front.use(hostGuard(this.hosts));
     if (config.liveReload) {
-      this.liveReload = new LiveReload({ cwd: config.cwd, host: config.host, port: () => (this.front.server.address() as { port: number } | null)?.port ?? config.port, logger });
+      this.liveReload = new LiveReload({ cwd: config.cwd, hosts: this.hosts, logger });
       this.front.use(this.liveReload);
     }
     this.control = new ControlServer(this.token, (r) => this.handle(r), () => ({ kind: 'hello', protocol: PROTOCOL_VERSION, status: this.status() }), logger);
@@ -109,6 +117,16 @@ export class Master extends EventEmitter<MasterEvents> {
       logger.info(`removing a stale state file left by a master that died (${existing.message})`);
       removeStateFile(config.cwd);
     }
+    if (config.https !== false) {
+      try {
+        const tls = await loadTls(config.https, config.cwd, config.host);
+        this.front.setCertificate(tls.key, tls.cert);
+        logger.info(`serving HTTPS with ${tls.source}`);
+      } catch (err) {
+        if (err instanceof TlsError) throw new MasterStartError(err.code, err.message);
+        throw err;
+      }
+    }
     let port: number;
     try {
       port = await this.front.listen(config.port, config.host);
@@ -127,7 +145,7 @@ export class Master extends EventEmitter<MasterEvents> {
       logger.warn(`listening on ${config.host}:${port}, reachable from other machines ("allowRemote"): whoever reaches it can use the app and its live-reload socket. The control channel stays on 127.0.0.1.`);
     }
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-    this.url = `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${port}/`;
+    this.url = `${config.https !== false ? 'https' : 'http'}://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${port}/`;
     await this.control.listen('127.0.0.1');
     try {
       writeStateFile(config.cwd, {
@@ -220,6 +238,12 @@ export class Master extends EventEmitter<MasterEvents> {
         const { batch, ignored } = classifyFiles(files, this.classify);
         const done = this.applyChanges(batch, ignored);
         return request.wait === false ? { accepted: true } : done;
+      }
+      case 'allow-host': {
+        const added = this.hosts.allow(request.host);
+        if (!added) throw Object.assign(new Error(`"${request.host}" is not a host name: give a name such as my-app.example.com or an authority such as my-app.example.com:443`), { code: 'SR_BAD_HOST' });
+        this.logger.info(`now answering requests for the host ${added}`);
+        return { allowedHosts: this.hosts.list() };
       }
       case 'stop':
         setImmediate(() => void this.close().then(() => this.options.handleSignals && process.exit(0)));

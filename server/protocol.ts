@@ -91,6 +91,8 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('status') }),
   /** Graceful stop: drain and exit. */
   z.object({ ...base, type: z.literal('stop') }),
+  /** Answer requests for one more host (the editor's forwarded address); replies `{ allowedHosts }`. */
+  z.object({ ...base, type: z.literal('allow-host'), host: z.string().min(1).max(300) }),
   /** Go back to the previous generation's code, when its files are unchanged. */
   z.object({ ...base, type: z.literal('rollback'), wait: z.boolean().optional() }),
 ]);

@@ -39,6 +39,13 @@ function intArg(name: string, min: number, max: number) {
   };
 }
 
+function hostsArg(value: string): string[] | true {
+  if (value.trim() === 'all') return true;
+  const hosts = value.split(',').map((h) => h.trim()).filter(Boolean);
+  if (!hosts.length) throw new InvalidArgumentError('give host names separated by commas, e.g. --allowed-hosts my-app.test,.example.com (or "all")');
+  return hosts;
+}
+
 export function buildProgram(out: Printer): Command {
   const program = new Command('smooth-reload')
     .description('Run your app in workers that reload smoothly when its code changes.')
@@ -55,6 +62,8 @@ export function buildProgram(out: Printer): Command {
     .option('-p, --port <n>', 'public port (0 picks a free one)', intArg('--port', 0, 65535))
     .option('--host <host>', 'address to listen on (loopback unless --allow-remote)')
     .option('--allow-remote', 'allow a non-loopback --host')
+    .option('--allowed-hosts <hosts>', 'comma-separated host names answered besides localhost and IP literals (".example.com": a domain and its subdomains; "all": any)', hostsArg)
+    .option('--https', 'serve TLS with a self-signed certificate made for this project (or "https": {"key", "cert"} in the config file)')
     .option('-w, --workers <n>', 'number of workers', intArg('--workers', 1, 64))
     .option('--no-watch', 'do not watch files (an editor, "smooth-reload changed" or "smooth-reload reload" drives reloads)')
     .option('--ignore <glob...>', 'changes that reload nothing, added to "watch.ignore" (repeatable)')
@@ -71,6 +80,8 @@ export function buildProgram(out: Printer): Command {
         port: opts.port,
         host: opts.host,
         allowRemote: opts.allowRemote,
+        allowedHosts: opts.allowedHosts,
+        ...(opts.https ? { https: true } : {}),
         workers: opts.workers,
         logLevel: opts.logLevel,
         nodeArgs: opts.nodeArg,

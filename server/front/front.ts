@@ -11,6 +11,7 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger';
 import type { Pool } from '../pool/pool';
@@ -39,6 +40,8 @@ export interface FrontOptions {
   headersTimeoutMs?: number;
   /** Sticky sessions (affinity.ts); default `session`. */
   affinity?: AffinityMode;
+  /** Serve TLS; the certificate is set with `setCertificate` before `listen`. */
+  tls?: boolean;
 }
 
 /** Node's http.Server default `headersTimeout`. */
@@ -99,13 +102,16 @@ export class Front {
       },
       forget: (connection) => this.connections.delete(connection),
     };
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    const onSocket = (socket: net.Socket) => {
       if (this.closing) {
         socket.destroy();
         return;
       }
       this.connections.add(new ClientConnection(socket, this.context));
-    });
+    };
+    // Over TLS the connection starts once the handshake is done; ALPN says HTTP/1.1 only.
+    this.server = options.tls ? tls.createServer({ allowHalfOpen: true, noDelay: true, ALPNProtocols: ['http/1.1'] }, onSocket) : net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+    if (options.tls) this.server.on('tlsClientError', (err) => this.logger.debug(`TLS handshake failed: ${err.message}`));
     this.upgrades = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 }, (_req, res) => {
       // Only upgrade requests are handed over; anything after a refused upgrade is not served here.
       res.writeHead(400, { Connection: 'close', 'Content-Length': 0 });
@@ -116,6 +122,11 @@ export class Front {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       this.logger.debug(`client error: ${err.message}`);
     });
+  }
+
+  /** The TLS key and certificate (PEM) of a `tls` front. */
+  setCertificate(key: string, cert: string): void {
+    (this.server as tls.Server).setSecureContext({ key, cert });
   }
 
   use(extension: FrontExtension): void {

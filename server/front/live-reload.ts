@@ -5,8 +5,8 @@
  * reload shows an overlay with the error, file and line.
  *
  * Security (what Vite fixed in CVE-2025-24010 and webpack-dev-server in CVE-2018-14732): the
- * socket accepts only a loopback (or the configured) Host with the front's port and a same-origin
- * Origin, accepts no commands, and nothing here reflects CORS headers. `/__smooth_reload/*` serves
+ * socket accepts only an allowed Host (host-policy.ts) and a page of this server as Origin,
+ * accepts no commands, and nothing here reflects CORS headers. `/__smooth_reload/*` serves
  * one fixed script from memory and never touches the file system.
  */
 import * as crypto from 'node:crypto';
@@ -21,6 +21,7 @@ import type { Finding, MasterEvent } from '../protocol';
 import { MAX_TRANSFORM_BYTES, type BodyTransform, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
 import type { FrontExtension } from './front';
 import { headerValue, headerValues } from './headers';
+import type { HostPolicy } from './host-policy';
 import { CLIENT_SCRIPT } from './live-reload-client';
 
 export const LIVE_RELOAD_PREFIX = '/__smooth_reload';
@@ -28,7 +29,6 @@ export const CLIENT_PATH = `${LIVE_RELOAD_PREFIX}/client.js`;
 export const SOCKET_PATH = `${LIVE_RELOAD_PREFIX}/ws`;
 
 /** Bodies larger than this are streamed untouched (no injection). */
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /** Messages the client understands (master → browser only). */
 export type ClientMessage =
@@ -51,10 +51,8 @@ export interface OverlayError {
 
 export interface LiveReloadOptions {
   cwd: string;
-  /** The configured host of the front (allowed in Host/Origin besides loopback names). */
-  host: string;
-  /** The front's actual port (known after listen). */
-  port: () => number;
+  /** Which Host and Origin may open the socket. */
+  hosts: HostPolicy;
   logger: Logger;
 }
 
@@ -199,26 +197,8 @@ export class LiveReload implements FrontExtension {
 
   /** Why an upgrade to the live-reload socket must be refused, or undefined when it may proceed. */
   refuse(req: http.IncomingMessage): { status: number; reason: string } | undefined {
-    const allowed = this.allowedHosts();
-    const host = String(req.headers.host ?? '').toLowerCase();
-    if (!allowed.includes(host)) return { status: 403, reason: `foreign Host header "${host}"` };
-    const origin = req.headers.origin;
-    if (typeof origin !== 'string') return { status: 403, reason: 'no Origin header (only pages served by this server may connect)' };
-    if (!allowed.map((h) => `http://${h}`).includes(origin.toLowerCase())) return { status: 403, reason: `cross-origin page "${origin}"` };
-    return undefined;
-  }
-
-  private allowedHosts(): string[] {
-    const port = this.options.port();
-    const configured = this.options.host.toLowerCase();
-    const names = new Set([...LOOPBACK_NAMES, configured.includes(':') && !configured.startsWith('[') ? `[${configured}]` : configured]);
-    const out: string[] = [];
-    for (const name of names) {
-      if (name === '0.0.0.0' || name === '[::]') continue;
-      out.push(`${name}:${port}`);
-      if (port === 80) out.push(name);
-    }
-    return out;
+    const reason = this.options.hosts.allowsSocket(req.headers.host, req.headers.origin);
+    return reason ? { status: 403, reason } : undefined;
   }
 
   private onConnection(ws: WebSocket): void {

@@ -99,7 +99,8 @@ export async function startPair(extraArgs: string[] = []): Promise<DifferentialP
       upstream.child.kill();
     });
   }
-  const master: RunningMaster = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', ...extraArgs], { RECORD_FILE: frontRecords });
+  // The requests name Host x or app.test: allowed, as the app served directly answers any Host.
+  const master: RunningMaster = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', '--allowed-hosts', 'x,app.test', ...extraArgs], { RECORD_FILE: frontRecords });
   await master.waitEvent('reload-done');
   return pair(master.port, () => master.stop());
 }

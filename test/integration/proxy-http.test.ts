@@ -123,7 +123,7 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
   // The global hooks stop every master after each test.
   beforeEach(async function () {
     const dir = makeProject({ 'app.js': APP, 'package.json': '{}' }, 'proxy-http');
-    master = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch']);
+    master = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', '--allowed-hosts', 'front.test']);
   });
 
   it('passes request bodies through whole: sized, chunked, and 8 MB with back-pressure', async () => {
@@ -150,7 +150,7 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
     assert.equal(streamed.headers['transfer-encoding'], 'chunked');
 
     // The worker ends this body by closing; an HTTP/1.1 client gets it chunked on a connection that stays open.
-    const { text, closed } = await raw(master.port, 'GET /close-delimited HTTP/1.1\r\nHost: x\r\n\r\n', (t) => t.endsWith('0\r\n\r\n'));
+    const { text, closed } = await raw(master.port, 'GET /close-delimited HTTP/1.1\r\nHost: localhost\r\n\r\n', (t) => t.endsWith('0\r\n\r\n'));
     assert.match(text, /^HTTP\/1\.1 200 /);
     assert.match(text, /\r\nTransfer-Encoding: chunked\r\n/i);
     assert.equal(closed, false);
@@ -186,14 +186,14 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
       socket.on('data', (d) => (got += d));
       socket.on('end', () => resolve(got));
       socket.on('error', reject);
-      socket.end('GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
+      socket.end('GET /half HTTP/1.1\r\nHost: localhost\r\n\r\n');
     });
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.ok(text.endsWith('hello GET /half\n'), text);
   });
 
   it('answers HEAD with headers only and keeps the connection usable', async () => {
-    const { text } = await raw(master.port, 'HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n', (t) => t.includes('hello GET /after\n'));
+    const { text } = await raw(master.port, 'HEAD /hello HTTP/1.1\r\nHost: localhost\r\n\r\nGET /after HTTP/1.1\r\nHost: localhost\r\n\r\n', (t) => t.includes('hello GET /after\n'));
     const responses = text.split(/(?=HTTP\/1\.1 )/);
     assert.equal(responses.length, 2, text);
     assert.match(responses[0], /^HTTP\/1\.1 200 OK\r\n/);
@@ -203,12 +203,12 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
 
   it('answers pipelined requests in order on one connection', async () => {
     const paths = ['/a', '/b', '/c', '/d'];
-    const { text } = await raw(master.port, paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), (t) => t.includes('hello GET /d\n'));
+    const { text } = await raw(master.port, paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`).join(''), (t) => t.includes('hello GET /d\n'));
     assert.deepEqual([...text.matchAll(/hello GET (\/\w)\n/g)].map((m) => m[1]), paths);
   });
 
   it('sends 100 Continue on, then the answer', async () => {
-    const { text } = await raw(master.port, 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n', (t) => t.includes('100 Continue'));
+    const { text } = await raw(master.port, 'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n', (t) => t.includes('100 Continue'));
     assert.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\n/);
     const socketText = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(master.port, '127.0.0.1');
@@ -222,14 +222,14 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
         }
       });
       socket.on('error', reject);
-      socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+      socket.write('POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
     });
     assert.match(socketText, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });
 
   it('answers a request the master serves itself without waiting for a body the client holds back', async () => {
     // The client waits for 100 Continue before sending its body; a final answer means it never will.
-    const { text, closed } = await raw(master.port, `POST ${LIVE_RELOAD_PREFIX}/nothing HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n`);
+    const { text, closed } = await raw(master.port, `POST ${LIVE_RELOAD_PREFIX}/nothing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n`);
     assert.match(text, /^HTTP\/1\.1 404 Not Found\r\n/);
     assert.match(text, /\r\nConnection: close\r\n/i);
     assert.ok(closed);
@@ -271,12 +271,12 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
   });
 
   it('refuses malformed requests with 400 and oversized heads with 431, and goes on serving', async () => {
-    const bad = await raw(master.port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    const bad = await raw(master.port, 'GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
     assert.match(bad.text, /^HTTP\/1\.1 400 Bad Request\r\n/);
     assert.ok(bad.closed);
     const garbage = await raw(master.port, 'NOT HTTP AT ALL\r\n\r\n');
     assert.match(garbage.text, /^HTTP\/1\.1 400 /);
-    const huge = await raw(master.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`);
+    const huge = await raw(master.port, `GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`);
     assert.match(huge.text, /^HTTP\/1\.1 431 /);
     const ok = await request(master.port, { path: '/still' });
     assert.equal(String(ok.body), 'hello GET /still\n');
@@ -284,10 +284,10 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
 
   it('answers a head that stalls with 408 and closes; closes an idle keep-alive connection without a word', async () => {
     // Both after KEEP_ALIVE_TIMEOUT_MS (5 s) of silence; the raw() deadline bounds the wait.
-    const stalled = await raw(master.port, 'GET /slow HTTP/1.1\r\nHost: x\r\n', () => false, 15_000);
+    const stalled = await raw(master.port, 'GET /slow HTTP/1.1\r\nHost: localhost\r\n', () => false, 15_000);
     assert.match(stalled.text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
     assert.ok(stalled.closed);
-    const idle = await raw(master.port, 'GET /once HTTP/1.1\r\nHost: x\r\n\r\n', () => false, 15_000);
+    const idle = await raw(master.port, 'GET /once HTTP/1.1\r\nHost: localhost\r\n\r\n', () => false, 15_000);
     assert.ok(idle.closed);
     assert.ok(idle.text.endsWith('hello GET /once\n'), 'nothing after the answer');
   });
@@ -297,7 +297,7 @@ describe('the front speaks HTTP/1.1 byte for byte', function () {
     const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
     const { text } = await raw(
       master.port,
-      'GET /first HTTP/1.1\r\nHost: x\r\n\r\n' + `GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`,
+      'GET /first HTTP/1.1\r\nHost: localhost\r\n\r\n' + `GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`,
       (t) => t.includes(`Sec-WebSocket-Accept: ${accept}\r\n`) && t.endsWith('\r\n\r\n'),
       3000,
     );

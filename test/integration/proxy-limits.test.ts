@@ -22,7 +22,7 @@ describe('the front: limits on what a client may hold', function () {
     const dir = makeProject({ 'app.js': APP, 'smooth-reload.config.json': JSON.stringify({ headersTimeoutMs: 1000 }) }, 'head-deadline');
     const master = await startMaster(dir, ['app.js', '--no-watch']);
     await master.waitEvent('reload-done');
-    const head = `GET / HTTP/1.1\r\nHost: x\r\n${'X-Pad: '.padEnd(200, 'p')}\r\n\r\n`;
+    const head = `GET / HTTP/1.1\r\nHost: localhost\r\n${'X-Pad: '.padEnd(200, 'p')}\r\n\r\n`;
     const result = await new Promise<{ text: string; sent: number }>((resolve) => {
       const socket = net.connect(master.port, '127.0.0.1');
       let text = '';
@@ -64,11 +64,11 @@ describe('the front: limits on what a client may hold', function () {
           if (thenEnd) socket.end();
         });
       });
-    const upload = `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n${'a'.repeat(64 * 1024)}`;
+    const upload = `POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10485760\r\n\r\n${'a'.repeat(64 * 1024)}`;
     const answers = await Promise.all([
       ...Array.from({ length: 30 }, () => abort(upload, true)),
-      ...Array.from({ length: 5 }, () => abort('POST /m HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n\r\n', false)),
-      ...Array.from({ length: 5 }, () => abort('POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\nhello', false)),
+      ...Array.from({ length: 5 }, () => abort('POST /m HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n\r\n', false)),
+      ...Array.from({ length: 5 }, () => abort('POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: xchunked\r\n\r\nhello', false)),
     ]);
     for (const a of answers) assert.match(a, /^HTTP\/1\.1 400 /);
     // Every client and worker socket of those requests is closed again.

@@ -1,5 +1,6 @@
 /** Where the live-reload tag goes, and which responses are left alone. */
 import { strict as assert } from 'node:assert';
+import { HostPolicy } from '../../server/front/host-policy';
 import { LiveReload, injectScript, isOurs } from '../../server/front/live-reload';
 
 const TAG = '<script src="/__smooth_reload/client.js"></script>';
@@ -23,7 +24,7 @@ describe('live reload: injection', () => {
   });
 
   it('leaves partial responses, UTF-16 pages without a mark and UTF-32 pages untouched', () => {
-    const lr = new LiveReload({ cwd: '/', host: '127.0.0.1', port: () => 3000, logger });
+    const lr = new LiveReload({ cwd: '/', hosts: new HostPolicy({ allowedHosts: [], listenHost: '127.0.0.1' }), logger });
     const req = { method: 'GET', url: '/', headers: [] };
     const html = (status: number, headers: string[] = []) => ({ status, headers: ['Content-Type', 'text/html', ...headers], contentType: 'text/html' });
     assert.equal(lr.transform(req, html(206, ['Content-Range', 'bytes 0-9/100'])), undefined);
