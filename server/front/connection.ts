@@ -8,8 +8,8 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
-import type { Worker } from '../pool/worker';
 import { handshakeSid, type Route } from './affinity';
+import type { Backend } from './backend';
 import { filterTrailers, forwardedHeaders, hasHeader, responseHeaders, type Forwarded } from './headers';
 import { AfterHead, Http1Parser, LAST_CHUNK, lastChunk, serializeHead, writeBody, type MessageHead, type ParseError } from './http1';
 import { tunnel, type LongConnection } from './upgrade';
@@ -43,15 +43,17 @@ export interface FrontContext {
   /** An upgrade the master answers itself (the live-reload socket): handed over, never proxied. */
   claimsUpgrade(url: string): boolean;
   transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
-  pick(except?: Worker): Worker | undefined;
+  pick(except?: Backend): Backend | undefined;
   /** Where a request of a pinned session must go (affinity.ts). */
-  route(req: RequestInfo, remoteAddress: string): Route<Worker>;
+  route(req: RequestInfo, remoteAddress: string): Route<Backend>;
   /** An engine.io handshake answered by `worker` opened session `sid`. */
-  learnSession(sid: string, worker: Worker): void;
-  waitForWorker(): Promise<Worker | undefined>;
+  learnSession(sid: string, worker: Backend): void;
+  waitForWorker(): Promise<Backend | undefined>;
   unavailableReason(): string;
-  requestDone(worker: Worker): void;
-  trackStream(worker: Worker, connection: LongConnection): void;
+  /** A connection to `worker` for one request: an idle one, or a new one. */
+  connect(worker: Backend, port: number): Upstream;
+  requestDone(worker: Backend): void;
+  trackStream(worker: Backend, connection: LongConnection): void;
   /** Give the socket, with `head` to be read first, to the HTTP server that handles the master's own upgrades. */
   handOver(socket: net.Socket, head: Buffer): void;
   forget(connection: ClientConnection): void;
@@ -315,8 +317,8 @@ class Exchange implements ResponseSink {
   started = false;
   requestDone = false;
 
-  private worker: Worker | undefined;
-  private route: Route<Worker> | undefined;
+  private worker: Backend | undefined;
+  private route: Route<Backend> | undefined;
   /** Set-Cookie for cookie affinity, added to the worker's response head. */
   private affinityCookie: string | undefined;
   private upstream: Upstream | undefined;
@@ -398,7 +400,7 @@ class Exchange implements ResponseSink {
     });
   }
 
-  private attach(worker: Worker): void {
+  private attach(worker: Backend): void {
     if (!this.isRetry) {
       worker.requestStarted();
       this.startedAt = Date.now();
@@ -407,7 +409,7 @@ class Exchange implements ResponseSink {
     if (this.route && worker !== this.route.worker) this.affinityCookie = this.route.picked?.(worker);
     const port = worker.port;
     if (port === undefined) return this.onUpstreamFailure(Object.assign(new Error('the worker has no port'), { code: 'ECONNREFUSED' }));
-    const upstream = worker.upstreams.take(port);
+    const upstream = this.ctx.connect(worker, port);
     this.upstream = upstream;
     this.upstreamReused = upstream.reused;
     upstream.sink = this;
