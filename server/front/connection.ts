@@ -15,7 +15,7 @@ import { statusLine } from './response-writer';
 import { tunnel, type LongConnection } from './upgrade';
 import type { Upstream } from './upstream';
 
-export { MAX_TRANSFORM_BYTES } from './exchange';
+export { MAX_TRANSFORM_BYTES } from './response-writer';
 
 /** A request as extensions see it. */
 export interface RequestInfo {

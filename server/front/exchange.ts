@@ -7,11 +7,11 @@
 import type * as net from 'node:net';
 import { handshakeSid, type Route } from './affinity';
 import type { Backend } from './backend';
-import type { BodyTransform, FrontContext, RequestInfo } from './connection';
+import type { FrontContext, RequestInfo } from './connection';
 import { INITIAL, forwardsBody, holdsBody, transition, type ExchangeEvent, type ExchangeState } from './exchange-phase';
 import { filterTrailers, forwardedHeaders, hasHeader, responseHeaders, type Forwarded } from './headers';
 import { AfterHead, lastChunk, serializeHead, writeBody, type MessageHead } from './http1';
-import { ResponseWriter } from './response-writer';
+import { Collected, ResponseWriter } from './response-writer';
 import type { LongConnection } from './upgrade';
 import type { ResponseSink, Upstream } from './upstream';
 
@@ -28,17 +28,7 @@ export interface ExchangeHost {
 
 /** The most a connection buffers of a request body while no worker is ready; then it stops reading. */
 const MAX_HELD_BODY_BYTES = 1024 * 1024;
-/** The most an extension's transform buffers; a larger response passes through untouched. */
-export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
-
-interface Collected {
-  transform: BodyTransform;
-  headers: string[];
-  hasLength: boolean;
-  chunks: Buffer[];
-  size: number;
-}
 
 export class Exchange implements ResponseSink {
   private readonly ctx: FrontContext;
@@ -218,7 +208,7 @@ export class Exchange implements ResponseSink {
       this.upstreamKeepAlive = head.keepAlive;
       this.codings = codings;
       if (this.affinityCookie) headers.push('Set-Cookie', this.affinityCookie);
-      if (transform) this.collected = { transform, headers, hasLength, chunks: [], size: 0 };
+      if (transform) this.collected = new Collected(transform, headers, hasLength);
       else this.buildHead(headers, hasLength, noBody);
     });
     if (!ok) return AfterHead.SkipBody;
@@ -236,9 +226,7 @@ export class Exchange implements ResponseSink {
     }
     const c = this.collected;
     if (!c) return this.out.body(chunk, this.upstream?.socket);
-    c.chunks.push(chunk);
-    c.size += chunk.length;
-    if (c.size <= MAX_TRANSFORM_BYTES) return;
+    if (c.add(chunk)) return;
     // Too big to rewrite: passed on as it is.
     this.collected = undefined;
     this.step({ type: 'overflow' });
@@ -256,11 +244,8 @@ export class Exchange implements ResponseSink {
       const c = this.collected;
       this.collected = undefined;
       if (!c) return this.out.end(trailers);
-      const out = c.transform(Buffer.concat(c.chunks), c.headers);
-      const headers: string[] = [];
-      for (let i = 0; i < out.headers.length; i += 2) if (out.headers[i].toLowerCase() !== 'content-length') headers.push(out.headers[i], out.headers[i + 1]);
-      headers.push('Content-Length', String(out.body.length));
-      this.buildHead(headers, true, false);
+      const out = c.result();
+      this.buildHead(out.headers, true, false);
       this.out.body(out.body, undefined);
     });
     if (!ok) return;

@@ -6,8 +6,12 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
+import type { BodyTransform } from './connection';
 import { filterTrailers, hasHeader } from './headers';
 import { LAST_CHUNK, lastChunk, serializeHead, writeBody } from './http1';
+
+/** The most an extension's transform buffers; a larger response passes through untouched. */
+export const MAX_TRANSFORM_BYTES = 16 * 1024 * 1024;
 
 export function statusLine(status: number, message?: string): string {
   return `HTTP/1.1 ${status} ${message || STATUS_CODES[status] || 'Unknown'}`;
@@ -136,4 +140,32 @@ export class ResponseWriter {
     this.paused = undefined;
     upstream?.resume();
   };
+}
+
+/** A worker's response body collected for an extension's transform (HTML live-reload injection). */
+export class Collected {
+  readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly transform: BodyTransform,
+    readonly headers: string[],
+    readonly hasLength: boolean,
+  ) {}
+
+  /** False once past MAX_TRANSFORM_BYTES: the body then passes through as it is. */
+  add(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return this.size <= MAX_TRANSFORM_BYTES;
+  }
+
+  /** The transformed body, with a Content-Length of its own. */
+  result(): { body: Buffer; headers: string[] } {
+    const out = this.transform(Buffer.concat(this.chunks), this.headers);
+    const headers: string[] = [];
+    for (let i = 0; i < out.headers.length; i += 2) if (out.headers[i].toLowerCase() !== 'content-length') headers.push(out.headers[i], out.headers[i + 1]);
+    headers.push('Content-Length', String(out.body.length));
+    return { body: out.body, headers };
+  }
 }
