@@ -110,6 +110,11 @@ export function forwardsBody(phase: Phase): boolean {
   return WITH_UPSTREAM.has(phase);
 }
 
+/** Response body bytes may go to the client (or into the transform's buffer) now. */
+export function takesResponseBody(phase: Phase): boolean {
+  return phase === 'buffering' || phase === 'streaming' || phase === 'event-stream';
+}
+
 /** Body bytes arriving now are held until a worker is picked. */
 export function holdsBody(phase: Phase): boolean {
   return phase === 'queued' || phase === 'waiting';
@@ -141,7 +146,7 @@ export function transition(s: ExchangeState, event: ExchangeEvent): Transition |
     case 'overflow':
       return p === 'buffering' ? to(s, 'streaming') : undefined;
     case 'body':
-      return p === 'buffering' || p === 'streaming' || p === 'event-stream' ? to(s, p) : undefined;
+      return takesResponseBody(p) ? { state: s, effects: NONE } : undefined;
     case 'switch':
       return p === 'awaiting' && s.requestRead ? to(s, 'switching') : undefined;
     case 'upgraded':
@@ -158,7 +163,7 @@ export function transition(s: ExchangeState, event: ExchangeEvent): Transition |
     case 'cut':
       return p === 'streaming' || p === 'event-stream' ? leave(s, 'aborted', 'close', event.failed) : undefined;
     case 'request-read':
-      return s.requestRead ? undefined : { state: { ...s, requestRead: true }, effects: {} };
+      return s.requestRead ? undefined : { state: { ...s, requestRead: true }, effects: NONE };
     case 'finish':
       if (p !== 'responded' || !(s.requestRead || event.closing)) return undefined;
       return { state: { ...s, phase: 'done' }, effects: { finish: true } };
@@ -167,8 +172,10 @@ export function transition(s: ExchangeState, event: ExchangeEvent): Transition |
   }
 }
 
+const NONE: Effects = Object.freeze({});
+
 function to(s: ExchangeState, phase: Phase): Transition {
-  return { state: { ...s, phase }, effects: {} };
+  return { state: { ...s, phase }, effects: NONE };
 }
 
 /** Into a phase without a worker connection: it goes (`how`), and the in-flight count with it. */

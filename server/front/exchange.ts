@@ -8,7 +8,7 @@ import type * as net from 'node:net';
 import { handshakeSid, type Route } from './affinity';
 import type { Backend } from './backend';
 import type { FrontContext, RequestInfo } from './connection';
-import { INITIAL, forwardsBody, holdsBody, transition, type ExchangeEvent, type ExchangeState } from './exchange-phase';
+import { INITIAL, forwardsBody, holdsBody, takesResponseBody, transition, type ExchangeEvent, type ExchangeState } from './exchange-phase';
 import { filterTrailers, forwardedHeaders, hasHeader, responseHeaders, type Forwarded } from './headers';
 import { AfterHead, lastChunk, serializeHead, writeBody, type MessageHead } from './http1';
 import { Collected, ResponseWriter } from './response-writer';
@@ -217,7 +217,8 @@ export class Exchange implements ResponseSink {
   }
 
   onResponseBody(chunk: Buffer): void {
-    if (!this.step({ type: 'body' })) return;
+    // Per chunk, so asked without taking a transition (the same answer as the 'body' event's).
+    if (!takesResponseBody(this.state.phase)) return;
     if (this.route?.learnSession && this.status === 200) {
       // An engine.io handshake's answer names the session in its first bytes.
       this.route.learnSession = false;

@@ -1,7 +1,7 @@
 /** The front's exchange phases: the paths real exchanges take, and what no order of events can break. */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { INITIAL, forwardsBody, holdsBody, isFinal, transition, type ExchangeEvent, type ExchangeState, type Phase } from '../../server/front/exchange-phase';
+import { INITIAL, forwardsBody, holdsBody, isFinal, takesResponseBody, transition, type ExchangeEvent, type ExchangeState, type Phase } from '../../server/front/exchange-phase';
 
 /** Apply events, skipping the ones the phase refuses; returns the phases passed and the effects taken. */
 function run(events: ExchangeEvent[], from: ExchangeState = INITIAL) {
@@ -129,6 +129,8 @@ describe('exchange phases', () => {
     for (const p of ['queued', 'waiting', 'awaiting', 'interim', 'switching', 'buffering', 'streaming', 'event-stream', 'responded', 'done', 'tunnel', 'aborted'] as Phase[]) {
       assert.equal(holdsBody(p), held.includes(p), p);
       assert.equal(forwardsBody(p), forwarded.includes(p), p);
+      // The exchange asks this per response chunk instead of taking the 'body' transition: the same answer.
+      assert.equal(takesResponseBody(p), transition({ ...INITIAL, phase: p }, ev.body) !== undefined, p);
     }
   });
 
