@@ -1,7 +1,7 @@
 /**
- * One client connection to the front, and the exchanges (request → response) it carries, one at
- * a time. Bytes are parsed with Node's HTTP parser and written back out as they are, with
- * hop-by-hop headers replaced; nothing builds IncomingMessage or ServerResponse objects.
+ * One client connection to the front, and the exchanges (request → response, exchange.ts) it
+ * carries, one at a time. Bytes are parsed with Node's HTTP parser and written back out as they
+ * are, with hop-by-hop headers replaced; nothing builds IncomingMessage or ServerResponse objects.
  *
  * Each request picks the worker that is live when its head arrives, so a keep-alive client
  * moves to new workers after a reload without its connection ever being closed.
