@@ -14,9 +14,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger';
-import type { Pool } from '../pool/pool';
-import type { Worker } from '../pool/worker';
 import { Affinity, type AffinityMode } from './affinity';
+import { BackendConnections, type Backend, type Backends } from './backend';
 import { ClientConnection, type BodyTransform, type FrontContext, type LocalResponse, type RequestInfo, type ResponseInfo } from './connection';
 import type { LongConnection } from './upgrade';
 
@@ -54,21 +53,22 @@ export class Front {
   private readonly connections = new Set<ClientConnection>();
   /** Sockets given to `upgrades`: tunnels once upgraded, which no HTTP server tracks. */
   private readonly handedOver = new Set<net.Socket>();
-  private readonly long = new Map<Worker, Set<LongConnection>>();
+  private readonly long = new Map<Backend, Set<LongConnection>>();
+  private readonly upstreams = new BackendConnections();
   private readonly extensions: FrontExtension[] = [];
   private readonly context: FrontContext;
-  readonly affinity: Affinity<Worker>;
+  readonly affinity: Affinity<Backend>;
   private closePromise: Promise<void> | undefined;
   private closing = false;
   /** Checks the head deadline of every connection (one timer for all, like http.Server's). */
   private headDeadlines: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly pool: Backends,
     private readonly options: FrontOptions,
     private readonly logger: Logger,
   ) {
-    this.affinity = new Affinity<Worker>(options.affinity ?? 'session', (w) => this.pool.serving().includes(w), () => this.pool.serving());
+    this.affinity = new Affinity<Backend>(options.affinity ?? 'session', (w) => this.pool.serving().includes(w), () => this.pool.serving());
     this.context = {
       route: (req, remoteAddress) => this.affinity.route(req, remoteAddress),
       learnSession: (sid, worker) => this.affinity.pin(sid, worker),
@@ -91,6 +91,7 @@ export class Front {
       pick: (except) => this.pool.pick(except),
       waitForWorker: () => this.pool.waitForWorker(this.options.holdTimeoutMs),
       unavailableReason: () => this.options.unavailableReason(),
+      connect: (worker, port) => this.upstreams.take(worker, port),
       requestDone: (worker) => this.pool.requestDone(worker),
       trackStream: (worker, connection) => this.track(worker, connection),
       handOver: (socket, head) => {
@@ -145,9 +146,10 @@ export class Front {
     });
   }
 
-  /** A worker was retired: its session pins go, and its long connections (WebSocket, SSE) run `graceMs`, then close cleanly. */
-  async closeLongConnections(worker: Worker, graceMs: number): Promise<void> {
+  /** A worker was retired: its session pins and idle connections go, and its long connections (WebSocket, SSE) run `graceMs`, then close cleanly. */
+  async closeLongConnections(worker: Backend, graceMs: number): Promise<void> {
     this.affinity.forgetWorker(worker);
+    this.upstreams.retire(worker);
     const set = this.long.get(worker);
     if (!set?.size) return;
     const all = Promise.allSettled([...set].map((c) => c.closed));
@@ -197,7 +199,7 @@ export class Front {
   }
 
   /** A long connection (SSE, WebSocket tunnel) whose opening request was already counted. */
-  private track(worker: Worker, connection: LongConnection): void {
+  private track(worker: Backend, connection: LongConnection): void {
     let set = this.long.get(worker);
     if (!set) this.long.set(worker, (set = new Set()));
     set.add(connection);

@@ -10,7 +10,6 @@ import type { Finding } from '../protocol';
 import { STANDBY_ENV, isWorkerMessage, type GoMessage, type SignalListener } from '../runners/worker-messages';
 import { parseBootError } from '../runners/boot-error';
 import { descendants, listeningPorts } from '../runners/proc-info';
-import { IdleUpstreams } from '../front/upstream';
 import { withoutMasterOnlyEnv } from '../node-flags';
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
@@ -73,9 +72,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   requests = 0;
   errors = 0;
   readonly startedAt = Date.now();
-  /** Connections to this worker are pooled: the master's link is always keep-alive. */
-  /** The front's idle connections to this worker; closed when it stops. */
-  readonly upstreams = new IdleUpstreams();
   loadedFiles: { file: string; sha1: string }[] = [];
   exitInfo: ExitInfo | undefined;
   private child: ChildProcess | undefined;
@@ -201,7 +197,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     child.on('exit', (code, signal) => {
       this.state = 'exited';
-      this.upstreams.destroy();
       this.exitInfo = { code, signal, planned: this.planned, killed: this.killed };
       this.resolveExited(this.exitInfo);
       this.emit('exit', this.exitInfo);
@@ -292,13 +287,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       this.state = 'exited';
-      this.upstreams.destroy();
       const info = this.exitInfo ?? { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, planned: true, killed: false };
       this.stopPromise = Promise.resolve(info);
       return this.stopPromise;
     }
     this.state = 'stopping';
-    this.upstreams.destroy();
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
       this.killed = true;

@@ -20,6 +20,11 @@ function sources(dir: string): string[] {
 
 const IMPORTS_VSCODE = /(from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\))/;
 
+/** An import or require of a module in the sibling folder `folder` (`../folder/…`). */
+function importsFolder(source: string, folder: string): boolean {
+  return new RegExp(`(from\\s+|require\\(\\s*|import\\(\\s*)['"]\\.\\./${folder}/`).test(source);
+}
+
 describe('module boundaries', () => {
   it('server/ never imports vscode', () => {
     const offenders = sources('server').filter((f) => IMPORTS_VSCODE.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
@@ -34,6 +39,20 @@ describe('module boundaries', () => {
   it('server/ logs through its logger, not console.*', () => {
     const offenders = sources('server').filter((f) => /\bconsole\.(log|error|warn|info|debug)\(/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
     assert.deepEqual(offenders, []);
+  });
+
+  it('server/front and server/pool do not import each other (the front says what it needs in front/backend.ts)', () => {
+    const crossing = (dir: string, other: string) => sources(dir).filter((f) => importsFolder(fs.readFileSync(path.join(ROOT, f), 'utf8'), other));
+    assert.deepEqual(crossing('server/front', 'pool'), []);
+    assert.deepEqual(crossing('server/pool', 'front'), []);
+  });
+
+  it('the rule itself catches an import of the other folder', () => {
+    assert.ok(importsFolder(`import type { Worker } from '../pool/worker';`, 'pool'));
+    assert.ok(importsFolder(`import { IdleUpstreams } from "../front/upstream";`, 'front'));
+    assert.ok(importsFolder(`const u = require('../front/upstream')`, 'front'));
+    assert.ok(!importsFolder(`import { Backend } from './backend';`, 'pool'));
+    assert.ok(!importsFolder(`import { x } from '../frontier/y';`, 'front'));
   });
 
   it('the rule itself catches an import of vscode', () => {
