@@ -78,7 +78,7 @@ export class Exchange implements ResponseSink {
     this.ctx = conn.ctx;
     this.request = { method: head.method, url: head.url, headers: head.headers };
     this.upgrade = head.upgrade;
-    this.forwarded = forwardedHeaders(head.headers, conn.socket.remoteAddress ?? '', { keepUpgrade: head.upgrade, fallbackHost: () => `${conn.socket.localAddress}:${conn.socket.localPort}` });
+    this.forwarded = forwardedHeaders(head.headers, conn.socket.remoteAddress ?? '', { keepUpgrade: head.upgrade, https: (conn.socket as { encrypted?: boolean }).encrypted === true, fallbackHost: () => `${conn.socket.localAddress}:${conn.socket.localPort}` });
     this.http10 = head.versionMajor === 1 && head.versionMinor === 0;
     this.missingHost = !this.http10 && !hasHeader(head.headers, 'host');
     this.clientKeepAlive = head.keepAlive;

@@ -50,7 +50,7 @@ export interface Forwarded {
  * Request headers for the worker, from the raw [name, value, …] pairs the client sent and its
  * address. `keepUpgrade` keeps Connection/Upgrade for protocol switches (WebSocket handshakes).
  */
-export function forwardedHeaders(raw: readonly string[], remoteAddress: string, options: { keepUpgrade?: boolean; fallbackHost?: () => string } = {}): Forwarded {
+export function forwardedHeaders(raw: readonly string[], remoteAddress: string, options: { keepUpgrade?: boolean; fallbackHost?: () => string; https?: boolean } = {}): Forwarded {
   let connection: string[] | undefined;
   let transferEncoding: string[] | undefined;
   let forwardedFor: string | undefined;
@@ -91,7 +91,7 @@ export function forwardedHeaders(raw: readonly string[], remoteAddress: string, 
     out.push('Transfer-Encoding', codings ? `${codings}, chunked` : 'chunked');
   }
   out.push('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${remoteAddress}` : remoteAddress);
-  out.push('X-Forwarded-Proto', 'http');
+  out.push('X-Forwarded-Proto', options.https ? 'https' : 'http');
   if (host) out.push('X-Forwarded-Host', host);
   return { headers: out, hasBody, chunked: transferEncoding !== undefined };
 }

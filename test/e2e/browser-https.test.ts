@@ -66,7 +66,7 @@ describe('HTTPS (headless Chromium)', function () {
     assert.equal(await page.evaluate('window.marker'), undefined, 'the page reloaded');
   });
 
-  it('"https": { "key", "cert" } serves the user’s pair; the generated one is kept and reused', async () => {
+  it('"https": { "key", "cert" } serves the user’s pair and generates none', async () => {
     const pair = await makeCertificate({ dns: ['localhost'], ip: ['127.0.0.1'] }, 30);
     const dir = makeProject({ 'app.js': app('mine'), 'certs/key.pem': pair.key, 'certs/cert.pem': pair.cert, 'smooth-reload.config.json': JSON.stringify({ entry: 'app.js', https: { key: 'certs/key.pem', cert: 'certs/cert.pem' } }) }, 'tls-own');
     const master = await startMaster(dir, []);
