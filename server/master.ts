@@ -12,6 +12,7 @@ import { workerSpecFor } from './pool/worker-spec';
 import { ControlServer } from './control/server';
 import { checkLoadedFiles, readIfPresent } from './doctor';
 import { Front } from './front/front';
+import { finding } from './finding';
 import { hostGuard } from './front/host-guard';
 import { HostPolicy } from './front/host-policy';
 import { LiveReload, resolveStaticDirs } from './front/live-reload';
@@ -162,7 +163,7 @@ export class Master extends EventEmitter<MasterEvents> {
     } catch (err) {
       const message = err instanceof StateFileError ? err.message : String(err);
       logger.error(message);
-      this.setFindings('state', [{ code: 'SR_STATE_UNWRITABLE', severity: 'error', message, fix: 'make the .smooth-reload folder writable, or free disk space', docs: 'docs/troubleshooting.md#sr_state_unwritable' }]);
+      this.setFindings('state', [finding('SR_STATE_UNWRITABLE', 'error', message, 'make the .smooth-reload folder writable, or free disk space')]);
     }
     if (this.options.handleSignals) this.installSignals();
     this.setState('starting');
@@ -348,12 +349,11 @@ export { isAlive };
 function configChangedFinding(file: string): Finding {
   const error = configFileError(file);
   const invalid = error ? ` As it is, it would not load: ${error.message}` : '';
-  return {
-    code: 'SR_CONFIG_CHANGED',
-    severity: 'warning',
-    message: `${path.basename(file)} changed; the running master keeps the options it started with.${invalid}`,
-    file,
-    fix: 'restart the master to apply it: "smooth-reload stop" then "smooth-reload serve" (in VS Code: Smooth Reload: Stop, then Start)',
-    docs: 'docs/troubleshooting.md#sr_config_changed',
-  };
+  return finding(
+    'SR_CONFIG_CHANGED',
+    'warning',
+    `${path.basename(file)} changed; the running master keeps the options it started with.${invalid}`,
+    'restart the master to apply it: "smooth-reload stop" then "smooth-reload serve" (in VS Code: Smooth Reload: Stop, then Start)',
+    { file },
+  );
 }

@@ -4,6 +4,7 @@
  * Each way it can go wrong is a finding with a stable SR_ATTACH_* code (docs/attach.md).
  */
 import type { Finding } from '../protocol';
+import { finding } from '../finding';
 import type { Preset } from './presets';
 
 /** One process as the operating system shows it. */
@@ -38,7 +39,7 @@ export type AttachCode = (typeof ATTACH_CODES)[number];
 export const PID_FILE_CODES: readonly AttachCode[] = ['SR_ATTACH_PID_FILE_MISSING', 'SR_ATTACH_PID_FILE_INVALID', 'SR_ATTACH_STALE_PID'];
 
 export function attachFinding(code: AttachCode, message: string, fix: string, file?: string): Finding {
-  return { code, severity: 'error', message, fix, docs: `docs/attach.md#${code.toLowerCase()}`, ...(file ? { file } : {}) };
+  return finding(code, 'error', message, fix, { file });
 }
 
 /** The pid in a pid file's text (a number, maybe with whitespace), or undefined. */

@@ -1,26 +1,6 @@
-/** Building blocks the checks share: a finding with its docs anchor, and 1-based positions in text. */
-import type { Finding, Severity } from '../protocol';
+/** Building blocks the checks share: the finding builder (server/finding.ts), and 1-based positions in text. */
 
-export interface Where {
-  file?: string;
-  line?: number;
-  column?: number;
-}
-
-/** A finding whose docs link is the code's section in docs/troubleshooting.md. */
-export function finding(code: string, severity: Severity, message: string, fix: string, where: Where = {}, related?: Finding['related']): Finding {
-  return {
-    code,
-    severity,
-    message,
-    ...(where.file ? { file: where.file } : {}),
-    ...(where.file && where.line ? { line: where.line } : {}),
-    ...(where.file && where.line && where.column ? { column: where.column } : {}),
-    fix,
-    docs: `docs/troubleshooting.md#${code.toLowerCase()}`,
-    ...(related?.length ? { related } : {}),
-  };
-}
+export { finding, type Where } from '../finding';
 
 /** 1-based line and column of a character offset. */
 export function positionAt(text: string, index: number): { line: number; column: number } {

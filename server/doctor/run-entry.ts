@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { Finding } from '../protocol';
+import { finding } from '../finding';
 import { Worker, WorkerBootError, type ShutdownEvidence } from '../pool/worker';
 import { workerSpecFor } from '../pool/worker-spec';
 import { describeEvidence, fixFor } from './runtime-evidence';
@@ -69,15 +70,7 @@ export async function runEntryOnce(options: RunOptions): Promise<RunReport> {
     report.evidence = await evidence;
     const d = describeEvidence(report.evidence, config.cwd);
     const stream = held.streaming ? ` (a client was reading a response that had not ended: ${config.readiness.path || '/'})` : '';
-    report.findings.push({
-      code: 'SR_RUN_NO_EXIT',
-      severity: 'warning',
-      message: `${runs} did not exit within reload.killTimeoutMs (${killTimeoutMs} ms) of SIGTERM${stream} and was killed${d.text}`,
-      ...d.where,
-      fix: fixFor(report.evidence),
-      docs: 'docs/troubleshooting.md#sr_run_no_exit',
-      ...(d.related.length ? { related: d.related } : {}),
-    });
+    report.findings.push(finding('SR_RUN_NO_EXIT', 'warning', `${runs} did not exit within reload.killTimeoutMs (${killTimeoutMs} ms) of SIGTERM${stream} and was killed${d.text}`, fixFor(report.evidence), d.where, d.related));
   }
   return report;
 }

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Finding } from '../protocol';
+import { finding } from '../finding';
 import type { SignalListener } from '../runners/worker-messages';
 
 export interface Evidence {
@@ -59,15 +60,7 @@ export function describeEvidence(evidence: Evidence, cwd: string): { text: strin
 /** The master's finding for a worker it killed after `killTimeoutMs`: at the SIGTERM handler when it knows where that is. */
 export function killedAfterGraceFinding(subject: string, killTimeoutMs: number, evidence: Evidence, cwd: string): Finding {
   const d = describeEvidence(evidence, cwd);
-  return {
-    code: 'SR_KILLED_AFTER_GRACE',
-    severity: 'warning',
-    message: `${subject} did not exit within ${killTimeoutMs} ms of SIGTERM and was killed${d.text}`,
-    ...d.where,
-    fix: fixFor(evidence),
-    docs: 'docs/troubleshooting.md#sr_killed_after_grace',
-    ...(d.related.length ? { related: d.related } : {}),
-  };
+  return finding('SR_KILLED_AFTER_GRACE', 'warning', `${subject} did not exit within ${killTimeoutMs} ms of SIGTERM and was killed${d.text}`, fixFor(evidence), d.where, d.related);
 }
 
 /** What to do, from what was still open. */

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../logger';
 import type { Finding } from '../protocol';
+import { finding } from '../finding';
 import { createClassifier, emptyBatch, type ChangeBatch, type ClassifyOptions } from './classify';
 import { DirWatcher } from './dir-watcher';
 
@@ -117,28 +118,23 @@ export class ProjectWatcher {
       } catch {
         // Not Linux.
       }
-      this.onFinding({
-        code: 'SR_WATCH_LIMIT',
-        severity: 'error',
-        message: `the file watcher ran out of ${err.code === 'ENOSPC' ? `inotify watches (fs.inotify.max_user_watches = ${limit})` : 'file descriptors'}; changes are not seen`,
-        fix:
+      this.onFinding(
+        finding(
+          'SR_WATCH_LIMIT',
+          'error',
+          `the file watcher ran out of ${err.code === 'ENOSPC' ? `inotify watches (fs.inotify.max_user_watches = ${limit})` : 'file descriptors'}; changes are not seen`,
           err.code === 'ENOSPC'
             ? 'raise the limit: sudo sysctl fs.inotify.max_user_watches=524288 (persist it in /etc/sysctl.d/), or narrow "watch.paths", or set "watch.usePolling": true'
             : 'raise the open file limit (ulimit -n) or narrow "watch.paths"',
-        docs: 'docs/troubleshooting.md#sr_watch_limit',
-      });
+        ),
+      );
       return;
     }
     if (err.code === 'EACCES' || err.code === 'EPERM') {
       // One folder it may not read: the rest stays watched, and a restart would hit it again.
       const where = (err as { path?: string }).path ?? 'a folder';
       this.logger.warn(`file watcher error: ${err.message}; changes in ${where} are not seen`);
-      this.onFinding({
-        code: 'SR_WATCH_DENIED',
-        severity: 'warning',
-        message: `the file watcher may not read ${where} (${err.code}); changes there are not seen`,
-        fix: 'make it readable by you, or add it to "watch.ignore"',
-      });
+      this.onFinding(finding('SR_WATCH_DENIED', 'warning', `the file watcher may not read ${where} (${err.code}); changes there are not seen`, 'make it readable by you, or add it to "watch.ignore"'));
       return;
     }
     if (this.closed || this.restartTimer) return;
