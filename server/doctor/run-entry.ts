@@ -12,7 +12,7 @@ import type { Finding } from '../protocol';
 import { finding } from '../finding';
 import { Worker, WorkerBootError, type ShutdownEvidence } from '../pool/worker';
 import { workerSpecFor } from '../pool/worker-spec';
-import { describeEvidence, fixFor } from './runtime-evidence';
+import { describeEvidence, fixFor } from '../runners/shutdown-evidence';
 
 export interface RunReport {
   /** What ran: the entry relative to the project, or the command. */

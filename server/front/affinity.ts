@@ -16,7 +16,6 @@
  * the new generation). The first request of a session is routed as any other, so during a canary
  * a client reaches the canary by its share and then keeps it while it is observed.
  */
-import type { RequestInfo } from './connection';
 import { headerValues } from './headers';
 
 export type AffinityMode = 'session' | 'address' | 'cookie' | 'none';
@@ -83,7 +82,7 @@ export class Affinity<W extends Pinnable> {
     private readonly serving: () => readonly W[],
   ) {}
 
-  route(req: RequestInfo, remoteAddress: string): Route<W> {
+  route(req: { url: string; headers: readonly string[] }, remoteAddress: string): Route<W> {
     switch (this.mode) {
       case 'none':
         return { learnSession: false };

@@ -7,59 +7,15 @@
  * moves to new workers after a reload without its connection ever being closed.
  */
 import type * as net from 'node:net';
-import type { Route } from './affinity';
-import type { Backend } from './backend';
+import type { FrontContext } from './context';
 import { Exchange, type ExchangeHost } from './exchange';
 import { AfterHead, Http1Parser, serializeHead, type MessageHead, type ParseError } from './http1';
 import { statusLine } from './response-writer';
 import { tunnel, type LongConnection } from './upgrade';
-import type { Upstream } from './upstream';
 
 export { MAX_TRANSFORM_BYTES } from './response-writer';
 
-/** A request as extensions see it. */
-export interface RequestInfo {
-  method: string;
-  url: string;
-  /** Raw [name, value, …] pairs. */
-  headers: readonly string[];
-}
-/** A worker's response head as extensions see it (hop-by-hop headers already dropped). */
-export interface ResponseInfo {
-  status: number;
-  headers: readonly string[];
-  contentType: string;
-}
-/** A response the master gives itself. */
-export interface LocalResponse {
-  status: number;
-  headers: string[];
-  body: string | Buffer;
-}
-export type BodyTransform = (body: Buffer, headers: string[]) => { body: Buffer; headers: string[] };
-
-/** What a connection needs from the front. */
-export interface FrontContext {
-  closing(): boolean;
-  respond(req: RequestInfo): LocalResponse | undefined;
-  /** An upgrade the master answers itself (the live-reload socket): handed over, never proxied. */
-  claimsUpgrade(url: string): boolean;
-  transform(req: RequestInfo, res: ResponseInfo): BodyTransform | undefined;
-  pick(except?: Backend): Backend | undefined;
-  /** Where a request of a pinned session must go (affinity.ts). */
-  route(req: RequestInfo, remoteAddress: string): Route<Backend>;
-  /** An engine.io handshake answered by `worker` opened session `sid`. */
-  learnSession(sid: string, worker: Backend): void;
-  waitForWorker(): Promise<Backend | undefined>;
-  unavailableReason(): string;
-  /** A connection to `worker` for one request: an idle one, or a new one. */
-  connect(worker: Backend, port: number): Upstream;
-  requestDone(worker: Backend): void;
-  trackStream(worker: Backend, connection: LongConnection): void;
-  /** Give the socket, with `head` to be read first, to the HTTP server that handles the master's own upgrades. */
-  handOver(socket: net.Socket, head: Buffer): void;
-  forget(connection: ClientConnection): void;
-}
+export type { BodyTransform, FrontContext, LocalResponse, RequestInfo, ResponseInfo } from './context';
 
 /** Idle keep-alive connections close after this (Node's `keepAliveTimeout` default). */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;

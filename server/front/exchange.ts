@@ -7,7 +7,7 @@
 import type * as net from 'node:net';
 import { handshakeSid, type Route } from './affinity';
 import type { Backend } from './backend';
-import type { FrontContext, RequestInfo } from './connection';
+import type { FrontContext, RequestInfo } from './context';
 import { INITIAL, forwardsBody, holdsBody, takesResponseBody, transition, type ExchangeEvent, type ExchangeState } from './exchange-phase';
 import { filterTrailers, forwardedHeaders, hasHeader, responseHeaders, type Forwarded } from './headers';
 import { AfterHead, lastChunk, serializeHead, writeBody, type MessageHead } from './http1';

@@ -101,7 +101,7 @@ export class Front {
         this.upgrades.emit('connection', socket);
         socket.resume();
       },
-      forget: (connection) => this.connections.delete(connection),
+      forget: (connection) => this.connections.delete(connection as ClientConnection),
     };
     const onSocket = (socket: net.Socket) => {
       if (this.closing) {

@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
-import type { BodyTransform } from './connection';
+import type { BodyTransform } from './context';
 import { filterTrailers, hasHeader } from './headers';
 import { LAST_CHUNK, lastChunk, serializeHead, writeBody } from './http1';
 

@@ -16,7 +16,7 @@ import { rssBytes, treeRssBytes } from '../runners/proc-info';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, pruneSnapshots, readSnapshot, snapshotDir } from './snapshot';
 import { standbyBlocker } from '../runners/standby-policy';
 import { WarmProcess, Worker, WorkerBootError, type ShutdownEvidence, type WorkerSpec } from './worker';
-import { killedAfterGraceFinding } from '../doctor/runtime-evidence';
+import { killedAfterGraceFinding } from '../runners/shutdown-evidence';
 
 /** After a reload (or a replacement), wait this long before booting standbys: the new workers' first requests go first. */
 const STANDBY_REFILL_DELAY_MS = 200;

@@ -1,14 +1,14 @@
 /**
  * The scans that read code do it from syntax trees: a require or a server in a comment or a string
  * is not one, and what sits inside a function runs later. Also the pure part of the runtime
- * evidence (doctor/runtime-evidence.ts).
+ * evidence (runners/shutdown-evidence.ts).
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { loadGraph } from '../../../server/doctor/checks/load-graph';
 import { checkPreloadedCode } from '../../../server/doctor/checks/preload';
 import { checkSwoole } from '../../../server/doctor/checks/swoole';
-import { describeEvidence, killedAfterGraceFinding } from '../../../server/doctor/runtime-evidence';
+import { describeEvidence, killedAfterGraceFinding } from '../../../server/runners/shutdown-evidence';
 import { DIR, codes, makeFacts } from './make-facts';
 
 const rel = (files: string[]) => files.map((f) => path.relative(DIR, f)).sort();
