@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { AfterHead, Http1Parser } from '../../server/front/http1';
 import { startMaster, type RunningMaster } from './master';
 import { makeProject } from './project';
@@ -62,6 +63,15 @@ export interface DifferentialPair {
   close(): Promise<void>;
 }
 
+/** Ports that speak TLS (the front with DIFFERENTIAL_TLS=1): conversations with them go through a TLS client. */
+const tlsPorts = new Set<number>();
+
+/** A client connection to `port` on 127.0.0.1: TCP, or TLS for a front serving `https`. */
+export function connectTo(port: number): net.Socket {
+  // A self-signed development certificate: the differential suite compares HTTP, not trust.
+  return tlsPorts.has(port) ? tls.connect({ port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+}
+
 /** Starts `args` in `dir` and resolves with the port it prints (`PORT n`, or a bare number for the undici proxy). */
 async function startPrinting(dir: string, args: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -75,6 +85,8 @@ async function startPrinting(dir: string, args: string[], env: Record<string, st
  * The app directly on Node, and the same app behind `smooth-reload serve` (1 worker). With
  * DIFFERENTIAL_FRONT=undici the front is bench/alt-front/undici-proxy.ts before a second copy of
  * the app instead (the alternative the front was measured against; not part of `npm test`).
+ * With DIFFERENTIAL_TLS=1 the front serves `https` and clients speak TLS to it (the app directly
+ * stays plain): the same HTTP must come out of a TLS socket.
  */
 export async function startPair(extraArgs: string[] = []): Promise<DifferentialPair> {
   const dir = makeProject({ 'app.js': RECORDING_APP }, 'differential');
@@ -100,8 +112,10 @@ export async function startPair(extraArgs: string[] = []): Promise<DifferentialP
     });
   }
   // The requests name Host x or app.test: allowed, as the app served directly answers any Host.
-  const master: RunningMaster = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', '--allowed-hosts', 'x,app.test', ...extraArgs], { RECORD_FILE: frontRecords });
+  const overTls = process.env.DIFFERENTIAL_TLS === '1' ? ['--https'] : [];
+  const master: RunningMaster = await startMaster(dir, ['app.js', '--workers', '1', '--no-watch', '--allowed-hosts', 'x,app.test', ...overTls, ...extraArgs], { RECORD_FILE: frontRecords });
   await master.waitEvent('reload-done');
+  if (overTls.length) tlsPorts.add(master.port);
   return pair(master.port, () => master.stop());
 }
 
@@ -140,7 +154,7 @@ export function converse(port: number, steps: Step[], options: { quietMs?: numbe
   const quietMs = options.quietMs ?? 150;
   const limitMs = options.limitMs ?? 5_000;
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectTo(port);
     const responses: Response[] = [];
     let current: Response | undefined;
     let closed = false;
