@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
 import { isAlive } from '../../../server/state-file';
-import { get, waitFor } from '../wait';
+import { get, getWithHost, waitFor } from '../wait';
 
 const EXTENSION_ID = 'smooth-reload.smooth-reload';
 
@@ -84,6 +84,57 @@ describe('Smooth Reload in VS Code', function () {
     await waitFor('the worker row to count the requests', () => requestsOf(api.workersView()[1]) >= before + 5, 10_000).catch((err: Error) => {
       throw new Error(`${err.message}; rows ${JSON.stringify(api.workersView())}`);
     });
+  });
+
+  it('opens the app through asExternalUri, and the master answers the forwarded Host and refuses others', async () => {
+    const url = api.snapshot()!.url!;
+    // What VS Code's forwarding gives for the master's URL here.
+    const expected = (await vscode.env.asExternalUri(vscode.Uri.parse(url))).toString(true);
+    const forwarded = new URL(expected).host !== new URL(url).host;
+    // Before Open in Browser, the master refuses a forwarded name: nobody allowed it yet.
+    if (forwarded) assert.equal((await getWithHost(url, new URL(expected).host)).status, 403);
+    const count = api.openedApps().length;
+    await vscode.commands.executeCommand('smooth-reload.openBrowser');
+    const opened = api.openedApps()[count];
+    assert.ok(opened, 'Open in Browser opened the app');
+    assert.equal(opened.url, url);
+    assert.equal(opened.external, expected, 'the browser got the forwarded address');
+    const external = new URL(opened.external);
+    console.log(`[open] ${url} → ${opened.external}`);
+    // code-server here forwards ports by domain (test/vscode/launcher.ts), as a remote VS Code does.
+    const forwarder = process.env.SMOOTH_RELOAD_CODE_SERVER_ORIGIN;
+    if (forwarder) assert.ok(forwarded, `code-server forwards ${url} to another address (got ${opened.external})`);
+    if (forwarded) {
+      assert.equal(opened.allowedHost, external.host);
+      // The master keeps the name; a request through the forwarding may name any port.
+      assert.ok(Array.isArray(opened.allowedHosts) && opened.allowedHosts.includes(external.hostname), `the master's allowed hosts ${JSON.stringify(opened.allowedHosts)} name ${external.hostname}`);
+    } else assert.equal(opened.allowedHost, undefined);
+    // The browser sends the external address's host as Host: the master answers it…
+    const answered = await getWithHost(url, external.host);
+    assert.equal(answered.status, 200, answered.body);
+    assert.match(answered.body, /Hello from version/);
+    // …and still refuses a Host nobody allowed (DNS-rebinding protection).
+    const refused = await getWithHost(url, 'rebound.example.com');
+    assert.equal(refused.status, 403, refused.body);
+    // Through the forwarder itself: code-server's proxy for the external name, Host unchanged.
+    if (forwarder && forwarded) {
+      const through = await getWithHost(`${forwarder}${external.pathname}${external.search}`, external.host);
+      assert.equal(through.status, 200, through.body);
+      assert.match(through.body, /Hello from version/);
+    }
+  });
+
+  it("links the status bar tooltip's URL to Open in Browser, which goes through the forwarding too", async () => {
+    const tooltip = api.statusBarTooltip() ?? '';
+    const link = /\]\((command:smooth-reload\.openBrowser\?[^)]*)\)/.exec(tooltip)?.[1];
+    assert.ok(link, `a command link in the tooltip: ${tooltip}`);
+    const args = JSON.parse(decodeURIComponent(link.slice(link.indexOf('?') + 1))) as unknown[];
+    const count = api.openedApps().length;
+    await vscode.commands.executeCommand('smooth-reload.openBrowser', ...args);
+    const opened = api.openedApps()[count];
+    assert.ok(opened, 'the link opened the app');
+    assert.equal(opened.url, api.snapshot()!.url);
+    assert.equal(opened.external, api.openedApps()[count - 1].external);
   });
 
   it('reloads on a save through the VS Code API, with one request for the save', async () => {
