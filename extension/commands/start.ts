@@ -40,7 +40,7 @@ export async function startMaster({ log, nodeCommand, openApp }: Services, entry
     return;
   }
   log.info(`${session.folderName}: ${snap.owned ? 'started' : 'attached to'} the master at ${snap.url ?? '?'}`);
-  if (settings.openBrowserOnStart && snap.url) void openApp(entry);
+  if (settings.openBrowserOnStart && snap.url) openApp(entry).catch((err: Error) => log.warn(`${session.folderName}: cannot open the app: ${err.message}`));
 }
 
 /**
