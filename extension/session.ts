@@ -303,6 +303,17 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     await sent;
   }
 
+  /**
+   * Let the master answer requests whose Host is `host` (`name` or `name:port`): the address a
+   * port forwarder gives the app. Returns the host names the master now allows (true: any).
+   */
+  async allowHost(host: string): Promise<string[] | true> {
+    const client = this.client;
+    if (!client) throw new Error(`no master is running for ${this.folderName}; run "Smooth Reload: Start"`);
+    const reply = await client.request<{ allowedHosts: string[] | true }>({ type: 'allow-host', host });
+    return reply.allowedHosts;
+  }
+
   /** Report the files of one save burst; the master classifies them as it does its watcher's changes. */
   reportSaves(files: string[], firstSaveAt: number, dueAt?: number): Promise<void> {
     return this.send({ type: 'changed', files }, firstSaveAt, dueAt);

@@ -41,7 +41,20 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function statusView(s: SessionSnapshot | undefined, now = Date.now()): StatusView {
+/** The command that opens a folder's app through the port forwarding (open-app.ts). */
+export const OPEN_APP_COMMAND = 'smooth-reload.openBrowser';
+
+/**
+ * A Markdown command link that opens `folder`'s app: a plain link to the master's URL would be
+ * opened by VS Code itself, without the forwarding and without allowing its Host. The argument
+ * has the shape of a Workers-view row, which the command's folder pick understands.
+ */
+export function openAppLink(folder: string): string {
+  return `command:${OPEN_APP_COMMAND}?${encodeURIComponent(JSON.stringify([{ session: { folder } }]))}`;
+}
+
+/** `openLink`: the tooltip's link target for the URL (openAppLink()); the URL itself when absent. */
+export function statusView(s: SessionSnapshot | undefined, now = Date.now(), openLink?: string): StatusView {
   if (!s) {
     return { text: '$(debug-start) Smooth Reload', tooltip: 'Smooth Reload: no folder with smooth-reload.config.json is running a master. Click to start one.', command: 'smooth-reload.start' };
   }
@@ -68,7 +81,7 @@ export function statusView(s: SessionSnapshot | undefined, now = Date.now()): St
     default:
       break;
   }
-  addDetails(tip, s, now);
+  addDetails(tip, s, now, openLink);
   if (s.phase === 'reloading') return view('$(sync~spin) Smooth Reload: reloading', 'smooth-reload.reload');
   if (s.phase === 'failed' || (s.lastReload && !s.lastReload.ok)) {
     const why = s.lastReload && !s.lastReload.ok ? s.lastReload.message : s.error;
@@ -79,8 +92,8 @@ export function statusView(s: SessionSnapshot | undefined, now = Date.now()): St
   return view(`$(zap) Smooth Reload: ${plural(s.workers, 'worker')}${last}`, 'smooth-reload.reload');
 }
 
-function addDetails(tip: string[], s: SessionSnapshot, now: number): void {
-  if (s.url) tip.push(`Serving [${s.url}](${s.url}) with ${plural(s.workers, 'worker')}${s.owned ? '' : ' (attached to a master started outside VS Code)'}.`);
+function addDetails(tip: string[], s: SessionSnapshot, now: number, openLink: string | undefined): void {
+  if (s.url) tip.push(`Serving [${s.url}](${openLink ?? s.url}) with ${plural(s.workers, 'worker')}${s.owned ? '' : ' (attached to a master started outside VS Code)'}.`);
   if (s.lastReload) {
     tip.push(`Last reload ${s.lastReload.ok ? 'done' : 'failed'} in ${s.lastReload.durationMs} ms, ${describeAge(now - s.lastReload.at)}.`);
   }

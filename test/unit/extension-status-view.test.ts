@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { MasterStatus } from '../../server/protocol';
-import { describeAge, statusView, type SessionSnapshot } from '../../extension/status-view';
+import { describeAge, openAppLink, statusView, type SessionSnapshot } from '../../extension/status-view';
 
 const base: SessionSnapshot = { folderName: 'hello', phase: 'ready', owned: true, url: 'http://localhost:3000/', workers: 2, autoReload: true, findings: 0 };
 const NOW = 1_000_000;
@@ -27,6 +27,17 @@ describe('extension: status bar', () => {
     assert.match(v.tooltip, /http:\/\/localhost:3000\//);
     assert.match(v.tooltip, /done in 142 ms, just now/);
     assert.match(v.tooltip, /Reload on save: on/);
+  });
+
+  it("links the tooltip's URL to Open in Browser for the folder, so it goes through the port forwarding", () => {
+    const link = openAppLink('/work/my app');
+    const v = statusView(base, NOW, link);
+    assert.ok(v.tooltip.includes(`[http://localhost:3000/](${link})`), v.tooltip);
+    assert.match(link, /^command:smooth-reload\.openBrowser\?/);
+    // The argument has the shape of a Workers-view row: what the command's folder pick reads.
+    assert.deepEqual(JSON.parse(decodeURIComponent(link.slice(link.indexOf('?') + 1))), [{ session: { folder: '/work/my app' } }]);
+    // A Markdown link target cannot hold a space or a parenthesis unescaped.
+    assert.doesNotMatch(link, /[\s()]/);
   });
 
   it('says "1 worker" and marks an attached master', () => {

@@ -29,6 +29,13 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /**
+   * Forward ports by domain (`--proxy-domain`): `asExternalUri` of `http://localhost:PORT/` then
+   * gives `http://PORT.<domain>/`, and code-server proxies a request whose Host is that name to
+   * the port, Host unchanged: what a forwarder in front of a remote VS Code does. Links to the
+   * domain open without the link-protection prompt.
+   */
+  proxyDomain?: string;
 }
 
 export interface CodeServer {
@@ -88,6 +95,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     XDG_STATE_HOME: dirs.state,
     TMPDIR: dirs.tmp,
     EXTENSIONS_GALLERY: '{}',
+    // For the suites in the extension host: where code-server (and its port forwarding) listens.
+    SMOOTH_RELOAD_CODE_SERVER_ORIGIN: `http://127.0.0.1:${port}`,
   };
   delete env.ELECTRON_RUN_AS_NODE;
   delete env.VSCODE_IPC_HOOK_CLI;
@@ -95,7 +104,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   // its helpers (extension host, file watcher, pty host) too.
   const child: ChildProcess = spawn(
     CODE_SERVER,
-    [ '--config', configYaml, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--vscode-option', 'enable-smoke-test-driver'],
+    [ '--config', configYaml, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--vscode-option', 'enable-smoke-test-driver', ...(options.proxyDomain ? ['--proxy-domain', options.proxyDomain, '--link-protection-trusted-domains', `*.${options.proxyDomain}`] : [])],
     { env, stdio: ['ignore', out, out], detached: true },
   );
   fs.closeSync(out);

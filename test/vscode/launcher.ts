@@ -39,6 +39,9 @@ export function parseLaunchArgs(argv: string[]): LaunchArgs {
   return out;
 }
 
+/** A domain that never resolves: only code-server's forwarding serves its names. */
+const FORWARD_DOMAIN = 'sr-forward.test';
+
 /** The workbench's own noise, not the suite's output. */
 const NOISE = /vsda|Failed to load resource|gallery as it is disabled|Creation of workbench contribution|AgentHost|Extension host \(Remote\) is (un)?responsive|Time limit reached when tokenizing/;
 
@@ -73,6 +76,8 @@ async function main(): Promise<number> {
     runDir,
     ...(args.userDataDir ? { userDataDir: args.userDataDir } : {}),
     ...(args.extensionsDir ? { extensionsDir: args.extensionsDir } : {}),
+    // The suites open the app through this forwarding, as on a remote host (docs/extension.md).
+    proxyDomain: FORWARD_DOMAIN,
   });
   process.stdout.write(`launcher: code-server on ${server.origin} (${Date.now() - started} ms)\n`);
   const context = await launchBrowser(path.join(runDir, 'chromium-profile'));

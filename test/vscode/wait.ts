@@ -2,15 +2,24 @@
 import * as http from 'node:http';
 
 /** GET a URL's body as text (bounded by a 10 s timeout). */
-export function get(url: string): Promise<string> {
+export async function get(url: string): Promise<string> {
+  return (await request(url)).body;
+}
+
+/** GET `url` sending `host` as the Host header (what a browser sends through a port forwarder): status and body. */
+export function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return request(url, { host });
+}
+
+function request(url: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 10_000 }, (res) => {
+    const req = http.get(url, { timeout: 10_000, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}${headers.host ? ` (Host ${headers.host})` : ''} timed out`)));
     req.on('error', reject);
   });
 }

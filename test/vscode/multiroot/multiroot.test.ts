@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
 import { isAlive, readStateFile } from '../../../server/state-file';
-import { get, waitFor } from '../wait';
+import { get, getWithHost, waitFor } from '../wait';
 
 const EXTENSION_ID = 'smooth-reload.smooth-reload';
 
@@ -33,14 +33,30 @@ describe('Smooth Reload in a multi-root workspace', function () {
     assert.equal(api.snapshot(dir.zero), undefined);
   });
 
-  it('starts one master per folder, each serving its own folder', async () => {
-    for (const name of ['a', 'b']) await vscode.commands.executeCommand('smooth-reload.start', vscode.Uri.file(dir[name]));
+  it('starts one master per folder, each serving its own folder; openBrowserOnStart of one folder opens only its app, through the forwarding', async () => {
+    const settingOfA = vscode.workspace.getConfiguration('smooth-reload', vscode.Uri.file(dir.a));
+    await settingOfA.update('openBrowserOnStart', true, vscode.ConfigurationTarget.WorkspaceFolder);
+    const opened = api.openedApps().length;
+    try {
+      for (const name of ['a', 'b']) await vscode.commands.executeCommand('smooth-reload.start', vscode.Uri.file(dir[name]));
+    } finally {
+      await settingOfA.update('openBrowserOnStart', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    }
     const ready = (name: string) => waitFor(`the master of ${name}`, () => (api.snapshot(dir[name])?.phase === 'ready' && api.snapshot(dir[name])?.status ? api.snapshot(dir[name]) : undefined));
     const [a, b] = [await ready('a'), await ready('b')];
     assert.notEqual(a.status!.pid, b.status!.pid);
     assert.notEqual(a.url, b.url);
     assert.match(await get(a.url!), /Hello from folder a/);
     assert.match(await get(b.url!), /Hello from folder b/);
+    const apps = await waitFor("a's app to be opened", () => (api.openedApps().length > opened ? api.openedApps().slice(opened) : undefined));
+    assert.deepEqual(apps.map((o) => o.url), [a.url]);
+    assert.equal(apps[0].external, (await vscode.env.asExternalUri(vscode.Uri.parse(a.url!))).toString(true));
+    // A forwarded name is allowed before the browser gets it; the master answers it.
+    const host = new URL(apps[0].external).host;
+    if (host !== new URL(a.url!).host) {
+      assert.equal(apps[0].allowedHost, host);
+      assert.match((await getWithHost(a.url!, host)).body, /Hello from folder a/);
+    }
   });
 
   it("reloads only the saved file's folder", async () => {

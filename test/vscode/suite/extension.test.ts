@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
 import { isAlive } from '../../../server/state-file';
-import { get, waitFor } from '../wait';
+import { get, getWithHost, waitFor } from '../wait';
 
 const EXTENSION_ID = 'smooth-reload.smooth-reload';
 
@@ -86,6 +86,57 @@ describe('Smooth Reload in VS Code', function () {
     });
   });
 
+  it('opens the app through asExternalUri, and the master answers the forwarded Host and refuses others', async () => {
+    const url = api.snapshot()!.url!;
+    // What VS Code's forwarding gives for the master's URL here.
+    const expected = (await vscode.env.asExternalUri(vscode.Uri.parse(url))).toString(true);
+    const forwarded = new URL(expected).host !== new URL(url).host;
+    // Before Open in Browser, the master refuses a forwarded name: nobody allowed it yet.
+    if (forwarded) assert.equal((await getWithHost(url, new URL(expected).host)).status, 403);
+    const count = api.openedApps().length;
+    await vscode.commands.executeCommand('smooth-reload.openBrowser');
+    const opened = api.openedApps()[count];
+    assert.ok(opened, 'Open in Browser opened the app');
+    assert.equal(opened.url, url);
+    assert.equal(opened.external, expected, 'the browser got the forwarded address');
+    const external = new URL(opened.external);
+    console.log(`[open] ${url} → ${opened.external}`);
+    // code-server here forwards ports by domain (test/vscode/launcher.ts), as a remote VS Code does.
+    const forwarder = process.env.SMOOTH_RELOAD_CODE_SERVER_ORIGIN;
+    if (forwarder) assert.ok(forwarded, `code-server forwards ${url} to another address (got ${opened.external})`);
+    if (forwarded) {
+      assert.equal(opened.allowedHost, external.host);
+      // The master keeps the name; a request through the forwarding may name any port.
+      assert.ok(Array.isArray(opened.allowedHosts) && opened.allowedHosts.includes(external.hostname), `the master's allowed hosts ${JSON.stringify(opened.allowedHosts)} name ${external.hostname}`);
+    } else assert.equal(opened.allowedHost, undefined);
+    // The browser sends the external address's host as Host: the master answers it…
+    const answered = await getWithHost(url, external.host);
+    assert.equal(answered.status, 200, answered.body);
+    assert.match(answered.body, /Hello from version/);
+    // …and still refuses a Host nobody allowed (DNS-rebinding protection).
+    const refused = await getWithHost(url, 'rebound.example.com');
+    assert.equal(refused.status, 403, refused.body);
+    // Through the forwarder itself: code-server's proxy for the external name, Host unchanged.
+    if (forwarder && forwarded) {
+      const through = await getWithHost(`${forwarder}${external.pathname}${external.search}`, external.host);
+      assert.equal(through.status, 200, through.body);
+      assert.match(through.body, /Hello from version/);
+    }
+  });
+
+  it("links the status bar tooltip's URL to Open in Browser, which goes through the forwarding too", async () => {
+    const tooltip = api.statusBarTooltip() ?? '';
+    const link = /\]\((command:smooth-reload\.openBrowser\?[^)]*)\)/.exec(tooltip)?.[1];
+    assert.ok(link, `a command link in the tooltip: ${tooltip}`);
+    const args = JSON.parse(decodeURIComponent(link.slice(link.indexOf('?') + 1))) as unknown[];
+    const count = api.openedApps().length;
+    await vscode.commands.executeCommand('smooth-reload.openBrowser', ...args);
+    const opened = api.openedApps()[count];
+    assert.ok(opened, 'the link opened the app');
+    assert.equal(opened.url, api.snapshot()!.url);
+    assert.equal(opened.external, api.openedApps()[count - 1].external);
+  });
+
   it('reloads on a save through the VS Code API, with one request for the save', async () => {
     const before = api.saveRequests();
     const doc = await vscode.workspace.openTextDocument(appUri);
@@ -133,10 +184,13 @@ describe('Smooth Reload in VS Code', function () {
   it('a save in the editor takes the watcher’s path: a stylesheet swaps, an ignored file does nothing, a restartOn file restarts', async () => {
     const since = api.events().length;
     const requests = api.saveRequests();
+    // Each save is reported before the next one: saves closer than the debounce would be one burst.
     const save = async (file: string, from: string, to: string) => {
+      const sent = api.saveRequests();
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, file)));
       await replaceInDocument(doc, from, to);
       assert.ok(await doc.save());
+      await waitFor(`the save of ${file} to be reported`, () => api.saveRequests() > sent, 10_000);
     };
     await save('public/style.css', 'red', 'blue');
     const swap = await waitFor('the stylesheet swap', () => api.events().slice(since).find((e) => e.kind === 'browser-reload' && e.reason === 'css'));
@@ -148,7 +202,7 @@ describe('Smooth Reload in VS Code', function () {
     // Reloads start in the order they are asked for: one for the stylesheet or the ignored file would come first.
     assert.deepEqual(startsSince.map((e) => (e as { reason: string }).reason), ['changed settings/app.json']);
     assert.ok(api.events().some((e) => e.kind === 'reload-progress' && e.id === (restart as { id: number }).id && /^stopping 1 worker/.test(e.step)), 'a restart: the old worker stopped before the new one started');
-    await waitFor('the three saves to be reported', () => api.saveRequests() >= requests + 3, 10_000);
+    assert.equal(api.saveRequests(), requests + 3, 'one request per save');
     assert.equal(api.events().slice(since).filter((e) => e.kind === 'browser-reload' && e.reason === 'css').length, 1, 'the stylesheet swapped once, though the editor and the watcher both reported it');
   });
 
