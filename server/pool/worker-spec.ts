@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config';
 import { envFilePath, liveWorkerEnv } from '../env-file';
-import type { WorkerSpec } from './worker';
+import { withoutMasterOnlyEnv } from '../node-flags';
 
 /** `distDir`: where bootstrap.js, worker-shim.js and standby.js are; `extraEnv` goes over the config's and the file's variables. */
 export function workerSpecFor(config: ResolvedConfig, distDir: string, options: { nodePath?: string; extraEnv?: Record<string, string> } = {}): WorkerSpec {
@@ -26,3 +26,26 @@ export function workerSpecFor(config: ResolvedConfig, distDir: string, options: 
     publicPort: config.port,
   };
 }
+
+export interface WorkerSpec {
+  cwd: string;
+  env: Record<string, string>;
+  /** Node runner: the entry file; command runner: a shell command listening on $PORT. */
+  entry?: string;
+  command?: string;
+  nodePath: string;
+  nodeArgs: string[];
+  /** Absolute path of dist/bootstrap.js (Node), dist/worker-shim.js (commands) and dist/standby.js (a warm standby's main). */
+  bootstrapPath: string;
+  shimPath: string;
+  standbyPath: string;
+  readiness: { mode: 'listen' | 'explicit' | 'http'; path: string; timeoutMs: number };
+  /** Used in messages: the port the app asked for, as configured. */
+  publicPort: number;
+}
+
+/** The environment every Node or command worker starts with, before its own id and generation. */
+export function workerBaseEnv(spec: WorkerSpec): Record<string, string> {
+  return { ...withoutMasterOnlyEnv(process.env), ...spec.env, SMOOTH_RELOAD_WORKER: '1' };
+}
+
