@@ -55,3 +55,30 @@ function splitFlag(arg: string): [string, string | undefined] {
 function splitOptions(options: string): string[] {
   return (options.match(/"[^"]*"|\S+/g) ?? []).map((s) => s.replace(/^"|"$/g, ''));
 }
+
+/** Why the pool runs no standbys at all for this config, or undefined when it may. */
+export function standbyOffReason(o: { enabled: boolean; command: boolean; nodeArgs: readonly string[]; nodeOptions: string }): string | undefined {
+  if (!o.enabled) return 'reload.standby is false';
+  if (o.command) return 'command workers start their own program';
+  return standbyBlocker(o.nodeArgs, o.nodeOptions);
+}
+
+/** What happens to the standbys on a pool event. */
+export type StandbyEvent =
+  /** A reload batch or a crash/recycle replacement ended: refill, after a delay (the new workers' first requests go first). */
+  | 'settling'
+  /** A full restart begins: a booted process may hold what changed (restartOn files), so only fresh processes. */
+  | 'restart'
+  /** A standby could not work for this app (a preload compiled app code, Node exited at start): off for good. */
+  | 'problem'
+  | 'close';
+
+export function standbyAction(event: StandbyEvent, state: { off: boolean; closing: boolean }): 'refill' | 'drop' | 'none' {
+  if (event === 'settling') return state.off || state.closing ? 'none' : 'refill';
+  return 'drop';
+}
+
+/** How many standbys to boot: one per worker, counting those booting or parked. */
+export function standbysToBoot(workers: number, kept: number): number {
+  return Math.max(0, workers - kept);
+}

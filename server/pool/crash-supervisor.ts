@@ -1,0 +1,59 @@
+/**
+ * Crash supervision (pure): what to do when a live worker crashes. Restart it after a backoff
+ * that doubles up to a maximum, until `limit` crashes fall within `windowMs`; then stop
+ * restarting until a reload succeeds (`reset`). The pool owns the timers; this owns the decision.
+ */
+import type { Finding } from '../protocol';
+import { Backoff, CrashLoopGuard } from './restart-policy';
+
+export type CrashDecision =
+  /** Start a replacement after `delayMs`. */
+  | { kind: 'restart'; delayMs: number }
+  /** This crash reached the limit: give up (report SR_CRASH_LOOP once). */
+  | { kind: 'crash-loop'; crashes: number }
+  /** Already given up: nothing to do until a reload succeeds. */
+  | { kind: 'stopped' };
+
+export class CrashSupervisor {
+  private backoff: Backoff;
+  private readonly guard: CrashLoopGuard;
+  private gaveUp = false;
+
+  constructor(backoffInitialMs: number, backoffMaxMs: number, readonly limit: number, readonly windowMs: number) {
+    this.backoff = new Backoff(backoffInitialMs, backoffMaxMs);
+    this.guard = new CrashLoopGuard(limit, windowMs);
+  }
+
+  /** A crash (or a replacement that failed to boot) at `now`. */
+  crashed(now: number): CrashDecision {
+    if (this.gaveUp) return { kind: 'stopped' };
+    if (this.guard.record(now)) {
+      this.gaveUp = true;
+      return { kind: 'crash-loop', crashes: this.guard.count };
+    }
+    const delayMs = this.backoff.delayMs;
+    this.backoff = this.backoff.next();
+    return { kind: 'restart', delayMs };
+  }
+
+  /** True after a crash loop, until `reset`. */
+  get stopped(): boolean {
+    return this.gaveUp;
+  }
+
+  /** A reload succeeded: the app changed, so earlier crashes say nothing about it. */
+  reset(): void {
+    this.guard.reset();
+    this.gaveUp = false;
+    this.backoff = this.backoff.reset();
+  }
+}
+
+export function crashLoopFinding(crashes: number, windowMs: number): Finding {
+  return {
+    code: 'SR_CRASH_LOOP',
+    severity: 'error',
+    message: `workers crashed ${crashes} times within ${windowMs} ms; no more automatic restarts`,
+    fix: 'look at the worker output for the error, fix it and save (or run "smooth-reload reload") to start again',
+  };
+}
