@@ -3,29 +3,39 @@
  * (`live`), starts a new generation beside the old one, switches only once the new workers are
  * ready, then drains and stops the old ones. A generation that fails to boot is thrown away and
  * the old one keeps serving.
+ *
+ * The decisions are pure modules, the pool does their I/O: `reload-queue.ts` (coalescing),
+ * `rollout.ts` (which workers switch and leave), `canary.ts` (share and verdict),
+ * `crash-supervisor.ts` (backoff, crash loop), `recycle.ts` (maxRequests),
+ * `runners/standby-policy.ts` (standbys, run by `standbys.ts`).
  */
 import { EventEmitter } from 'node:events';
-import * as path from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Finding, MasterEvent, ReloadResult, WorkerInfo } from '../protocol';
 import { ReloadQueue, type Batch, type ReloadKind } from './reload-queue';
-import { Backoff, CrashLoopGuard, recycleThreshold } from './restart-policy';
-import { parseBootError } from '../runners/boot-error';
-import { rssBytes, treeRssBytes } from '../runners/proc-info';
-import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, pruneSnapshots, readSnapshot, snapshotDir } from './snapshot';
-import { standbyBlocker } from '../runners/standby-policy';
-import { WarmProcess, Worker, WorkerBootError, type ShutdownEvidence, type WorkerSpec } from './worker';
-import { killedAfterGraceFinding } from '../runners/shutdown-evidence';
+import { CrashSupervisor, crashLoopFinding } from './crash-supervisor';
+import { shouldRecycle, type RecycleState } from './recycle';
+import { CanaryShare } from './canary';
+import { watchCanary } from './canary-watch';
+import { HeldRequests } from './held-requests';
+import { drainAndStop } from './shutdown';
+import { Rollout, switchLive } from './rollout';
+import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, SnapshotHistory, rollbackPlan, runningSnapshot, snapshotDir, type KeptSnapshot } from './snapshot';
+import { standbyOffReason } from '../runners/standby-policy';
+import { Standbys } from './standbys';
+import { Worker, WorkerBootError, type WorkerSpec } from './worker';
+import { announceWorker, describe } from './worker-info';
 
-/** After a reload (or a replacement), wait this long before booting standbys: the new workers' first requests go first. */
-const STANDBY_REFILL_DELAY_MS = 200;
+export { describe } from './worker-info';
 
 export interface PoolEvents {
   event: [event: MasterEvent];
   /** Workers that stop taking traffic (their long connections must be told to reconnect). */
   retired: [worker: Worker];
   'worker-ready': [worker: Worker];
+  /** The pool became settled (see `settled`). */
+  settled: [];
 }
 
 type Waiter = (result: ReloadResult) => void;
@@ -40,25 +50,28 @@ export class Pool extends EventEmitter<PoolEvents> {
   private nextWorkerId = 1;
   private nextReloadId = 1;
   private readonly queue = new ReloadQueue<Waiter>();
-  private backoff: Backoff;
-  private readonly crashGuard: CrashLoopGuard;
-  private crashLoopStopped = false;
-  private readonly readyWaiters = new Set<() => void>();
-  private readonly recycleAt = new WeakMap<Worker, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly crashes: CrashSupervisor;
+  /** Hold requests only while a worker may still come: a reload or a crash restart is under way. */
+  private readonly held = new HeldRequests<Worker>(() => this.pick(), () => this.recovering && !this.closing);
+  private readonly recycle = new WeakMap<Worker, RecycleState>();
+  /** Crash restarts waiting out their backoff. */
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  /** Timers before a kill (asking a stopping worker what keeps it alive). */
+  private readonly evidenceTimers = new Set<NodeJS.Timeout>();
   private closing = false;
+  /** Workers between spawn and ready (or failure). */
+  private starting = 0;
+  /** Crash or recycle replacements under way. */
   private replacing = 0;
+  private wasSettled = true;
   /** What the live generation runs (the disk's code, or a rollback's snapshot): crash restarts use it. */
   private liveSpec: WorkerSpec;
-  /** A new worker under observation: it takes `share` of new requests (canary reloads). */
-  private canary: { worker: Worker; share: number; credit: number } | undefined;
+  /** A new worker under observation: it takes its share of new requests (canary reloads). */
+  private canary: { worker: Worker; share: CanaryShare } | undefined;
   /** Snapshots of the live and the previous generation's code, for rollback. */
-  private snapshots: { current?: { generation: number; dir: string }; previous?: { generation: number; dir: string } } = {};
+  private readonly snapshots: SnapshotHistory;
   /** Warm standbys: Node processes booted ahead of the next reload (one per worker). */
-  private standbys: WarmProcess[] = [];
-  /** Why standbys are not used (config, command workers, preloads), or undefined when they are. */
-  private standbyOff: string | undefined;
-  private refillTimer: NodeJS.Timeout | undefined;
+  private readonly standbys: Standbys;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -67,14 +80,17 @@ export class Pool extends EventEmitter<PoolEvents> {
   ) {
     super();
     this.liveSpec = spec;
-    this.standbyOff = !config.reload.standby
-      ? 'reload.standby is false'
-      : spec.command
-        ? 'command workers start their own program'
-        : standbyBlocker(spec.nodeArgs, spec.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '');
-    if (this.standbyOff && config.reload.standby) logger.debug(`warm standbys are off: ${this.standbyOff}`);
-    this.backoff = new Backoff(config.restart.backoffInitialMs, config.restart.backoffMaxMs);
-    this.crashGuard = new CrashLoopGuard(config.restart.crashLoopLimit, config.restart.crashLoopWindowMs);
+    this.snapshots = new SnapshotHistory(config.cwd);
+    const off = standbyOffReason({
+      enabled: config.reload.standby,
+      command: !!spec.command,
+      nodeArgs: spec.nodeArgs,
+      nodeOptions: spec.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '',
+    });
+    if (off && config.reload.standby) logger.debug(`warm standbys are off: ${off}`);
+    this.standbys = new Standbys(spec, config.workers, off, logger);
+    const { backoffInitialMs, backoffMaxMs, crashLoopLimit, crashLoopWindowMs } = config.restart;
+    this.crashes = new CrashSupervisor(backoffInitialMs, backoffMaxMs, crashLoopLimit, crashLoopWindowMs);
   }
 
   get reloading(): boolean {
@@ -83,7 +99,16 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** True while a worker may become ready: a reload, or a crash restart waiting or starting. */
   get recovering(): boolean {
-    return this.queue.busy || this.replacing > 0 || this.timers.size > 0;
+    return this.queue.busy || this.replacing > 0 || this.restartTimers.size > 0;
+  }
+
+  /**
+   * Nothing is under way that changes which workers run: no reload pending or running, no worker
+   * starting, draining or stopping, no crash restart scheduled. Standby refills do not count.
+   * The pool emits `settled` each time it becomes so.
+   */
+  get settled(): boolean {
+    return !this.closing && !this.queue.busy && this.starting === 0 && this.replacing === 0 && this.retiring.size === 0 && this.restartTimers.size === 0;
   }
 
   /** Start the first generation. Resolves with the result; the master serves 503s with the finding when it failed. */
@@ -96,20 +121,14 @@ export class Pool extends EventEmitter<PoolEvents> {
     return new Promise((resolve) => {
       const batch = this.queue.push({ kind, reason, files, waiter: resolve });
       if (batch) void this.run(batch);
+      this.checkSettled();
     });
   }
 
   /** The least busy ready worker (the canary takes its share), other than `avoid`; undefined when none. */
   pick(avoid?: Worker): Worker | undefined {
     const canary = this.canary;
-    if (canary && canary.worker.state === 'ready' && canary.worker !== avoid) {
-      // Deterministic share: every 1/share-th request goes to the canary.
-      canary.credit += canary.share;
-      if (canary.credit >= 1) {
-        canary.credit -= 1;
-        return canary.worker;
-      }
-    }
+    if (canary && canary.worker.state === 'ready' && canary.worker !== avoid && canary.share.take()) return canary.worker;
     let best: Worker | undefined;
     for (const w of this.live) {
       if (w.state !== 'ready' || w === avoid) continue;
@@ -124,25 +143,9 @@ export class Pool extends EventEmitter<PoolEvents> {
     return [...this.live, ...(canary ? [canary] : [])].filter((w) => w.state === 'ready');
   }
 
-  /** Wait (bounded) for a ready worker: requests are held, not failed, while none is ready. */
+  /** Wait (bounded) for a ready worker: requests are held, not failed, while one may still come. */
   waitForWorker(timeoutMs: number): Promise<Worker | undefined> {
-    const now = this.pick();
-    // Hold only while a worker may still come: a reload or a crash restart is under way.
-    if (now || this.closing || !this.recovering) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      const onReady = () => {
-        const w = this.pick();
-        if (!w && this.recovering && !this.closing) return;
-        clearTimeout(timer);
-        this.readyWaiters.delete(onReady);
-        resolve(w);
-      };
-      const timer = setTimeout(() => {
-        this.readyWaiters.delete(onReady);
-        resolve(undefined);
-      }, timeoutMs);
-      this.readyWaiters.add(onReady);
-    });
+    return this.held.wait(timeoutMs);
   }
 
   /** Every worker status shows: live, the canary under observation, and those draining. */
@@ -151,30 +154,32 @@ export class Pool extends EventEmitter<PoolEvents> {
     return [...this.live, ...(canary ? [canary] : []), ...this.retiring].map((w) => (w === canary ? { ...describe(w), canary: true } : describe(w)));
   }
 
+  /** The parked standbys' pids, or why standbys are off (for `status`). */
+  standbyInfo(): { pids: number[]; off?: string } {
+    return this.standbys.info();
+  }
+
   /** Called by the front after each request; recycles a worker that reached maxRequests. */
   requestDone(worker: Worker): void {
-    if (this.config.restart.maxRequests <= 0 || worker.state !== 'ready') return;
-    let at = this.recycleAt.get(worker);
-    if (at === undefined) {
-      at = recycleThreshold(this.config.restart.maxRequests, this.config.restart.maxRequestsJitter);
-      this.recycleAt.set(worker, at);
-    }
-    if (worker.requests >= at && !this.queue.busy && this.live.includes(worker)) {
-      this.recycleAt.set(worker, Infinity);
-      void this.replace(worker, 'recycle', `served ${worker.requests} requests (maxRequests ${this.config.restart.maxRequests})`);
+    const { maxRequests, maxRequestsJitter } = this.config.restart;
+    let state = this.recycle.get(worker);
+    if (!state) this.recycle.set(worker, (state = { threshold: undefined }));
+    const serving = worker.state === 'ready' && this.live.includes(worker);
+    if (shouldRecycle(state, { maxRequests, jitter: maxRequestsJitter, requests: worker.requests, serving, reloading: this.queue.busy })) {
+      void this.replace(worker, 'recycle', `served ${worker.requests} requests (maxRequests ${maxRequests})`);
     }
   }
 
   /** Stop everything: live and retiring workers get SIGTERM (after draining in-flight requests). */
   async close(): Promise<void> {
     this.closing = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    clearTimeout(this.refillTimer);
-    for (const wake of this.readyWaiters) wake();
+    for (const t of [...this.restartTimers, ...this.evidenceTimers]) clearTimeout(t);
+    this.restartTimers.clear();
+    this.evidenceTimers.clear();
+    this.held.wake();
     const all = [...this.live, ...this.retiring];
     this.live = [];
-    await Promise.allSettled([...all.map((w) => this.retire(w)), this.dropStandbys()]);
+    await Promise.allSettled([...all.map((w) => this.retire(w)), this.standbys.on('close')]);
   }
 
   // ---------------------------------------------------------------------------
@@ -185,8 +190,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const reason = batch.reasons.join(', ');
     this.emitEvent({ kind: 'reload-start', id, reason, ...(batch.files.length ? { files: batch.files } : {}) });
     let result: ReloadResult;
-    // A full restart is for changes a booted process may hold (restartOn files): fresh processes only.
-    if (batch.kind === 'restart') await this.dropStandbys();
+    if (batch.kind === 'restart') await this.standbys.on('restart');
     try {
       const finding = batch.kind === 'restart' ? await this.restartAll(id) : batch.kind === 'rollback' ? await this.rollback(id) : await this.rollAll(id);
       result = { id, ok: !finding, durationMs: Date.now() - started, generation: this.generation, ...(finding ? { finding } : {}) };
@@ -195,32 +199,26 @@ export class Pool extends EventEmitter<PoolEvents> {
       result = { id, ok: false, durationMs: Date.now() - started, generation: this.generation, finding };
     }
     this.lastReload = { ...result, at: Date.now() };
-    if (result.ok) {
-      this.crashGuard.reset();
-      this.crashLoopStopped = false;
-      this.backoff = this.backoff.reset();
-    }
+    if (result.ok) this.crashes.reset();
     this.emitEvent({ kind: result.ok ? 'reload-done' : 'reload-failed', ...result });
     this.emitEvent({ kind: 'findings', source: 'reload', findings: result.finding ? [result.finding] : [] });
     for (const waiter of batch.waiters) waiter(result);
     const next = this.closing ? undefined : this.queue.finish();
     if (next) void this.run(next);
     else {
-      this.wakeWaiters();
-      this.refillStandbysSoon();
+      this.held.wake();
+      void this.standbys.on('settling');
     }
+    this.checkSettled();
   }
 
-  /** Rolling reload: new generation beside the old, switch when ready, drain the old. */
-  private async rollAll(reloadId: number, spec = this.spec, reusedSnapshot?: { generation: number; dir: string }): Promise<Finding | undefined> {
-    const target = this.config.workers;
-    let batchSize = this.config.reload.batchSize > 0 ? this.config.reload.batchSize : target;
+  /** Rolling reload: new generation beside the old, switch when ready, drain the old (`rollout.ts`). */
+  private async rollAll(reloadId: number, spec = this.spec, reusedSnapshot?: KeptSnapshot): Promise<Finding | undefined> {
     const oldGeneration = this.generation;
     const generation = oldGeneration + 1;
-    const old = [...this.live];
+    const rollout = new Rollout(this.live, this.config.workers, this.config.reload.batchSize);
     const drains: Promise<unknown>[] = [];
-    let switched = 0;
-    if (this.config.reload.strategy === 'canary' && old.length && spec === this.spec) {
+    if (this.config.reload.strategy === 'canary' && this.live.length && spec === this.spec) {
       this.progress(reloadId, `starting a canary worker of generation ${generation}`);
       const canary = this.createWorker(generation, spec);
       try {
@@ -228,119 +226,61 @@ export class Pool extends EventEmitter<PoolEvents> {
       } catch (err) {
         return toFinding(err);
       }
-      const verdict = await this.observeCanary(reloadId, canary, old);
+      const verdict = await this.observeCanary(reloadId, canary);
       if (verdict) {
         await this.retire(canary);
         return verdict;
       }
-      // Promoted: the canary replaces one old worker; the rest follow one by one.
       this.generation = generation;
-      const leaving = old.splice(0, 1);
-      this.live = [...this.live.filter((w) => !leaving.includes(w)), canary];
-      this.watchLive(canary);
-      drains.push(...leaving.map((w) => this.retire(w)));
-      switched = 1;
-      batchSize = 1;
+      drains.push(...this.switchIn(rollout.promoteCanary(canary), [canary]));
     }
-    while (switched < target) {
-      const count = Math.min(batchSize, target - switched);
+    for (let count = rollout.nextBatch(); count > 0; count = rollout.nextBatch()) {
       this.progress(reloadId, `starting ${count} worker${count > 1 ? 's' : ''} of generation ${generation}`);
       const fresh = Array.from({ length: count }, () => this.createWorker(generation, spec));
       const results = await Promise.allSettled(fresh.map((w) => this.startWorker(w)));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure || this.closing) {
+        // Boot failure: the old workers never stopped taking requests. Put back any that switched already.
         await Promise.allSettled(fresh.map((w) => w.stop(0)));
-        let mixed = '';
-        if (!this.closing && switched > 0) mixed = await this.restoreGeneration(reloadId, oldGeneration, generation, drains);
+        const switched = rollout.switchedWorkers(this.live);
+        const mixed = !this.closing && switched.length ? await this.restoreGeneration(reloadId, switched, oldGeneration, generation, drains) : '';
         await Promise.allSettled(drains);
         if (this.closing) return undefined;
         const finding = toFinding(failure!.reason);
         return mixed ? { ...finding, message: `${finding.message}. ${mixed}` } : finding;
       }
-      if (switched === 0) {
-        this.generation = generation;
-      }
-      // Switch: the fresh workers take new requests from now on; as many old ones stop taking them.
-      const leaving = old.splice(0, count);
-      this.live = [...this.live.filter((w) => !leaving.includes(w)), ...fresh];
-      for (const w of fresh) this.watchLive(w);
-      this.wakeWaiters();
+      this.generation = generation;
+      drains.push(...this.switchIn(rollout.switchIn(fresh), fresh));
       this.progress(reloadId, `switched ${count} worker${count > 1 ? 's' : ''} to generation ${generation}`);
-      drains.push(...leaving.map((w) => this.retire(w)));
-      switched += count;
     }
     // Old workers beyond the target (workers was lowered) leave too.
-    drains.push(...old.map((w) => this.retire(w)));
+    drains.push(...rollout.leftovers().map((w) => this.retire(w)));
     if (drains.length) this.progress(reloadId, `draining ${drains.length} old worker${drains.length > 1 ? 's' : ''}`);
     await Promise.allSettled(drains);
     this.liveSpec = spec;
-    this.keepSnapshot(generation, reusedSnapshot);
+    this.snapshots.keep(generation, reusedSnapshot);
     return undefined;
   }
 
-  /**
-   * Give the canary its share of traffic for the observation window, then compare its error rate
-   * with the old generation's over the same window. Returns a finding when it must be rolled back.
-   */
-  private async observeCanary(reloadId: number, canary: Worker, old: Worker[]): Promise<Finding | undefined> {
+  /** The switch: `fresh` take new requests from now on, `leaving` stop taking them and drain (returned). */
+  private switchIn(leaving: Worker[], fresh: Worker[]): Promise<void>[] {
+    this.live = switchLive(this.live, leaving, fresh);
+    for (const w of fresh) this.watchLive(w);
+    this.held.wake();
+    return leaving.map((w) => this.retire(w));
+  }
+
+  /** Route the canary its share for the window, then judge it (`canary-watch.ts`); a finding when it must be rolled back. */
+  private async observeCanary(reloadId: number, canary: Worker): Promise<Finding | undefined> {
     const { share, windowMs, minRequests, maxErrorRateIncrease } = this.config.reload.canary;
-    const before = old.map((w) => ({ w, requests: w.requests, errors: w.errors }));
-    // What it logged while booting (warnings, banners) is not what made requests fail.
-    const bootLines = canary.firstErrors.length;
-    this.canary = { worker: canary, share, credit: 0 };
+    this.canary = { worker: canary, share: new CanaryShare(share) };
     this.progress(reloadId, `canary worker ${canary.id} takes ${Math.round(share * 100)}% of requests for ${windowMs} ms`);
-    const crashed = await new Promise<boolean>((resolve) => {
-      const onExit = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        canary.off('exit', onExit);
-        resolve(false);
-      }, windowMs);
-      canary.once('exit', onExit);
-    });
-    this.canary = undefined;
-    // Count what is still in flight on the canary too, so the verdict covers every request it took.
-    if (canary.inFlight > 0 && canary.alive) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.reload.drainTimeoutMs);
-        canary.once('idle', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    const oldRequests = before.reduce((n, b) => n + b.w.requests - b.requests, 0);
-    const oldErrors = before.reduce((n, b) => n + b.w.errors - b.errors, 0);
-    const oldRate = oldRequests ? oldErrors / oldRequests : 0;
-    const rate = canary.requests ? canary.errors / canary.requests : 0;
-    const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
-    const stats = `${canary.errors} of ${canary.requests} requests failed (${percent(rate)}) vs ${oldErrors} of ${oldRequests} (${percent(oldRate)}) on the old generation`;
-    if (!crashed && canary.requests < minRequests) {
-      // Shown with the reload's steps (CLI, extension), not only in the log: this rollout was not judged.
-      this.progress(reloadId, `canary unjudged: only ${canary.requests} requests in ${windowMs} ms (reload.canary.minRequests ${minRequests}), rolling out without a verdict`);
-      return undefined;
-    }
-    if (!crashed && rate - oldRate <= maxErrorRateIncrease) {
-      this.progress(reloadId, `canary healthy: ${stats}`);
-      return undefined;
-    }
-    const paths = new Map<string, number>();
-    for (const f of canary.failures) paths.set(`${f.status} ${f.method} ${f.path}`, (paths.get(`${f.status} ${f.method} ${f.path}`) ?? 0) + 1);
-    const top = [...paths].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} (${n}×)`);
-    const windowLines = canary.firstErrors.slice(bootLines);
-    const errorLines = windowLines.length ? windowLines : canary.firstErrors;
-    const where = parseBootError(errorLines.join('\n'));
-    return {
-      code: 'SR_CANARY_FAILED',
-      severity: 'error',
-      message: `${crashed ? `canary worker ${canary.id} crashed while observed` : `canary worker ${canary.id} ${stats}`}; rolled back to generation ${this.generation}.${top.length ? ` Failing: ${top.join(', ')}.` : ''}${errorLines.length ? ` First error logged: ${errorLines[0].slice(0, 300)}` : ''}`,
-      ...(where?.file ? { file: where.file } : {}),
-      ...(where?.line ? { line: where.line } : {}),
-      fix: 'fix the failing requests and save again; the old generation keeps serving all traffic meanwhile',
-      docs: 'docs/troubleshooting.md#sr_canary_failed',
-    };
+    const old = [...this.live];
+    const { verdict, failed } = await watchCanary(canary, old, { windowMs, minRequests, maxErrorRateIncrease, drainTimeoutMs: this.config.reload.drainTimeoutMs }, this.generation).finally(() => (this.canary = undefined));
+    // Shown with the reload's steps (CLI, extension), not only in the log: an unjudged rollout says so.
+    if (verdict.kind === 'unjudged') this.progress(reloadId, `canary unjudged: only ${canary.requests} requests in ${windowMs} ms (reload.canary.minRequests ${minRequests}), rolling out without a verdict`);
+    if (verdict.kind === 'promote') this.progress(reloadId, `canary healthy: ${verdict.stats}`);
+    return failed;
   }
 
   /** Full restart: stop every worker first (requests are held meanwhile), then start fresh. */
@@ -357,8 +297,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * generation's code (from its snapshot, since the disk now holds the new code), so the app does
    * not serve two versions. Returns a note for the finding when it could not.
    */
-  private async restoreGeneration(reloadId: number, oldGeneration: number, newGeneration: number, drains: Promise<unknown>[]): Promise<string> {
-    const switchedIn = this.live.filter((w) => w.generation === newGeneration);
+  private async restoreGeneration(reloadId: number, switchedIn: Worker[], oldGeneration: number, newGeneration: number, drains: Promise<unknown>[]): Promise<string> {
     const spec = this.snapshots.current && runningSnapshot(this.spec, this.snapshots.current.dir);
     if (!spec) {
       return `${switchedIn.length} worker${switchedIn.length > 1 ? 's' : ''} of generation ${newGeneration} kept serving beside generation ${oldGeneration}: its code was not kept, so it cannot be restarted as it was`;
@@ -368,10 +307,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const results = await Promise.allSettled(back.map((w) => this.startWorker(w)));
     const started = back.filter((_, i) => results[i].status === 'fulfilled');
     await Promise.allSettled(back.filter((w) => !started.includes(w)).map((w) => w.stop(0)));
-    const leaving = switchedIn.slice(0, started.length);
-    this.live = [...this.live.filter((w) => !leaving.includes(w)), ...started];
-    for (const w of started) this.watchLive(w);
-    drains.push(...leaving.map((w) => this.retire(w)));
+    drains.push(...this.switchIn(switchedIn.slice(0, started.length), started));
     if (started.length === switchedIn.length) {
       this.generation = oldGeneration;
       return '';
@@ -381,29 +317,10 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   private async rollback(reloadId: number): Promise<Finding | undefined> {
     const previous = this.snapshots.previous;
-    const cannot = (why: string): Finding => ({
-      code: 'SR_NO_ROLLBACK',
-      severity: 'warning',
-      message: `cannot roll back: ${why}`,
-      fix: 'undo the change in the editor (or with git) and save; the master reloads from disk',
-      docs: 'docs/troubleshooting.md#sr_no_rollback',
-    });
-    if (!previous) return cannot('there is no previous generation (rollback works after at least one successful reload)');
-    if (this.spec.command) return cannot('command workers do not report the files they load, so their code is not kept');
-    const spec = runningSnapshot(this.spec, previous.dir);
-    if (!spec) {
-      return cannot(`generation ${previous.generation}'s code was not kept (${path.basename(this.spec.entry ?? '')} is not a CommonJS file the bootstrap could copy)`);
-    }
-    this.progress(reloadId, `rolling back to the code of generation ${previous.generation} (${readSnapshot(previous.dir).size} files)`);
-    return this.rollAll(reloadId, spec, previous);
-  }
-
-  /** Remember which snapshot folder holds the live and the previous generation's code. */
-  private keepSnapshot(generation: number, reused?: { generation: number; dir: string }): void {
-    const current = reused ?? { generation, dir: snapshotDir(this.config.cwd, generation) };
-    const before = this.snapshots.current;
-    this.snapshots = { current, ...(before ? { previous: before } : {}) };
-    pruneSnapshots(this.config.cwd, [current.dir, ...(before ? [before.dir] : [])]);
+    const plan = rollbackPlan(this.spec, previous);
+    if ('cannot' in plan) return plan.cannot;
+    this.progress(reloadId, `rolling back to the code of generation ${previous!.generation} (${plan.files} files)`);
+    return this.rollAll(reloadId, plan.spec, previous);
   }
 
   /**
@@ -422,93 +339,45 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (worker) this.emitEvent({ kind: 'worker', event: why, id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}), detail });
     const fresh = this.createWorker(this.generation, this.replacementSpec());
     this.replacing++;
+    let ready = false;
     try {
       await this.startWorker(fresh);
+      ready = true;
     } catch (err) {
-      const finding = toFinding(err);
-      this.logger.error(`replacement worker failed: ${finding.message}`);
-      if (why === 'crash') this.onCrash(undefined);
-      return;
-    } finally {
-      this.replacing--;
-      // Held requests must not wait out their timeout when nothing more is coming.
-      if (!this.recovering) this.wakeWaiters();
-      this.refillStandbysSoon();
+      this.logger.error(`replacement worker failed: ${toFinding(err).message}`);
     }
-    if (this.closing) {
-      await fresh.stop(0);
-      return;
+    let retired: Promise<void> | undefined;
+    if (ready && this.closing) await fresh.stop(0);
+    else if (ready) {
+      // retire() marks the old worker retiring at once, before the pool can count as settled.
+      retired = Promise.all(this.switchIn(worker ? [worker] : [], [fresh])).then(() => undefined);
     }
-    this.live = [...this.live.filter((w) => w !== worker), fresh];
-    this.watchLive(fresh);
-    this.wakeWaiters();
-    if (worker && worker.alive) await this.retire(worker);
+    if (!ready && why === 'crash') this.onCrash();
+    this.replacing--;
+    // Held requests must not wait out their timeout when nothing more is coming.
+    if (!this.recovering) this.held.wake();
+    void this.standbys.on('settling');
+    this.checkSettled();
+    await retired;
   }
 
   private createWorker(generation: number, spec: WorkerSpec): Worker {
     // Each generation keeps a copy of what it compiles, so a later rollback can return to it.
     const withSnapshot = spec.command || spec.env[SNAPSHOT_FROM_ENV] ? spec : { ...spec, env: { ...spec.env, [SNAPSHOT_DIR_ENV]: snapshotDir(this.config.cwd, generation) } };
     const worker = new Worker(this.nextWorkerId++, generation, withSnapshot);
-    worker.on('log', (level, line) => this.logger.log(level === 'error' ? 'warn' : 'info', line, worker.id));
-    worker.once('ready', () => {
-      this.emitEvent({ kind: 'worker', event: 'ready', id: worker.id, generation, ...(worker.pid ? { pid: worker.pid } : {}) });
-      this.emit('worker-ready', worker);
-    });
-    worker.once('exit', (info) => {
-      this.emitEvent({
-        kind: 'worker',
-        event: info.killed ? 'killed' : 'exit',
-        id: worker.id,
-        generation,
-        ...(worker.pid ? { pid: worker.pid } : {}),
-        code: info.code,
-        signal: info.signal,
-      });
-    });
-    queueMicrotask(() => this.emitEvent({ kind: 'worker', event: 'spawn', id: worker.id, generation, ...(worker.pid ? { pid: worker.pid } : {}) }));
+    announceWorker(worker, this.logger, (e) => this.emitEvent(e), () => this.emit('worker-ready', worker));
     return worker;
   }
 
-  /** The parked standbys' pids, or why standbys are off (for `status`). */
-  standbyInfo(): { pids: number[]; off?: string } {
-    const pids = this.standbys.filter((p) => p.usable && p.child.pid !== undefined).map((p) => p.child.pid!);
-    return { pids, ...(this.standbyOff ? { off: this.standbyOff } : {}) };
-  }
-
   /** Start a worker from a warm standby when one is parked (Node already booted), else spawn it. */
-  private startWorker(worker: Worker): Promise<void> {
-    const warm = this.standbys.find((p) => p.usable);
-    if (!warm) return worker.start();
-    this.standbys = this.standbys.filter((p) => p !== warm);
-    return worker.start(warm);
-  }
-
-  /** Boot standbys up to one per worker, shortly after a reload or a replacement. */
-  private refillStandbysSoon(): void {
-    if (this.standbyOff || this.closing) return;
-    clearTimeout(this.refillTimer);
-    this.refillTimer = setTimeout(() => {
-      this.standbys = this.standbys.filter((p) => p.state === 'booting' || p.usable);
-      while (!this.standbyOff && !this.closing && this.standbys.length < this.config.workers) this.bootStandby();
-    }, STANDBY_REFILL_DELAY_MS);
-  }
-
-  private bootStandby(): void {
-    const warm = new WarmProcess(this.spec);
-    this.standbys.push(warm);
-    void warm.settled.then(() => {
-      if (!warm.problem || this.standbyOff || this.closing) return;
-      // It cannot work for this app (a preload compiled app code, or Node exits at start): stop trying.
-      this.standbyOff = warm.problem;
-      this.logger.info(`warm standbys are off: ${warm.problem}; every reload starts fresh processes`);
-      void this.dropStandbys();
-    });
-  }
-
-  private async dropStandbys(): Promise<void> {
-    const all = this.standbys;
-    this.standbys = [];
-    await Promise.allSettled(all.map((p) => p.dispose()));
+  private async startWorker(worker: Worker): Promise<void> {
+    this.starting++;
+    try {
+      await worker.start(this.standbys.take());
+    } finally {
+      this.starting--;
+      this.checkSettled();
+    }
   }
 
   /** A live worker that exits on its own is a crash: replace it with backoff. */
@@ -521,69 +390,50 @@ export class Pool extends EventEmitter<PoolEvents> {
     });
   }
 
-  private onCrash(worker: Worker | undefined): void {
-    if (this.closing || this.crashLoopStopped) return;
-    if (this.crashGuard.record(Date.now())) {
-      this.crashLoopStopped = true;
-      const finding: Finding = {
-        code: 'SR_CRASH_LOOP',
-        severity: 'error',
-        message: `workers crashed ${this.crashGuard.count} times within ${this.config.restart.crashLoopWindowMs} ms; no more automatic restarts`,
-        fix: 'look at the worker output for the error, fix it and save (or run "smooth-reload reload") to start again',
-      };
+  /** A crash, or a replacement that failed to boot (`worker` undefined): `crash-supervisor.ts` decides. */
+  private onCrash(worker?: Worker): void {
+    if (this.closing) return;
+    const decision = this.crashes.crashed(Date.now());
+    if (decision.kind === 'crash-loop') {
+      const finding = crashLoopFinding(decision.crashes, this.crashes.windowMs);
       this.logger.error(finding.message);
       this.emitEvent({ kind: 'findings', source: 'crash', findings: [finding] });
-      return;
     }
-    const delay = this.backoff.delayMs;
-    this.backoff = this.backoff.next();
+    if (decision.kind !== 'restart') return this.checkSettled();
+    const delay = decision.delayMs;
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.restartTimers.delete(timer);
       if (this.live.length < this.config.workers && !this.queue.busy) void this.replace(worker, 'crash', `restarting after ${delay} ms`);
+      else this.held.wake();
+      this.checkSettled();
     }, delay);
-    this.timers.add(timer);
+    this.restartTimers.add(timer);
+    this.checkSettled();
   }
 
-  /** Stop routing to a worker, let in-flight requests finish, then stop it. */
+  /** Stop routing to a worker, let in-flight requests finish, then stop it (`shutdown.ts`). */
   private async retire(worker: Worker): Promise<void> {
     this.live = this.live.filter((w) => w !== worker);
     if (!worker.alive) return;
     this.retiring.add(worker);
     this.emitEvent({ kind: 'worker', event: 'draining', id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}) });
     this.emit('retired', worker);
-    const drained = await worker.drain(this.config.reload.drainTimeoutMs);
-    if (!drained) this.logger.warn(`worker ${worker.id}: ${worker.inFlight} request(s) still running after reload.drainTimeoutMs (${this.config.reload.drainTimeoutMs} ms); stopping it anyway`);
-    const evidence = this.config.reload.killTimeoutMs > 0 ? this.evidenceBeforeKill(worker) : Promise.resolve({ resources: [], listeners: [] });
-    const info = await worker.stop(this.config.reload.killTimeoutMs);
-    this.retiring.delete(worker);
-    if (info.killed) {
-      // At the app's SIGTERM handler (file:line from the worker's inspector), naming what was still open.
-      const finding = killedAfterGraceFinding(`worker ${worker.id} (pid ${worker.pid})`, this.config.reload.killTimeoutMs, await evidence, this.config.cwd);
-      this.logger.warn(finding.message);
-      this.emitEvent({ kind: 'findings', source: `killed:${worker.id}`, findings: [finding] });
+    const { drainTimeoutMs, killTimeoutMs } = this.config.reload;
+    const killed = await drainAndStop(worker, { drainTimeoutMs, killTimeoutMs, cwd: this.config.cwd, logger: this.logger, timers: this.evidenceTimers });
+    if (killed) {
+      this.logger.warn(killed.message);
+      this.emitEvent({ kind: 'findings', source: `killed:${worker.id}`, findings: [killed] });
     }
+    this.retiring.delete(worker);
+    this.checkSettled();
   }
 
-  /** Ask a stopping worker what keeps it alive and which SIGTERM handlers it has, shortly before the SIGKILL would come. */
-  private evidenceBeforeKill(worker: Worker): Promise<ShutdownEvidence> {
-    const none: ShutdownEvidence = { resources: [], listeners: [] };
-    return new Promise((resolve) => {
-      const at = Math.max(0, this.config.reload.killTimeoutMs - 400);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (!worker.alive) return resolve(none);
-        worker.shutdownEvidence(300).then(resolve, () => resolve(none));
-      }, at);
-      this.timers.add(timer);
-      worker.once('exit', () => {
-        if (this.timers.delete(timer)) clearTimeout(timer);
-        setTimeout(() => resolve(none), 350);
-      });
-    });
-  }
-
-  private wakeWaiters(): void {
-    for (const wake of [...this.readyWaiters]) wake();
+  /** Emit `settled` when the pool just became settled. */
+  private checkSettled(): void {
+    const now = this.settled;
+    if (now === this.wasSettled) return;
+    this.wasSettled = now;
+    if (now) this.emit('settled');
   }
 
   private progress(id: number, step: string): void {
@@ -596,37 +446,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 }
 
-/** `spec` set to compile a kept snapshot instead of the disk; undefined when the snapshot cannot run it (command workers, an entry it does not hold). */
-function runningSnapshot(spec: WorkerSpec, dir: string): WorkerSpec | undefined {
-  if (spec.command || !spec.entry || !readSnapshot(dir).has(spec.entry)) return undefined;
-  return { ...spec, env: { ...spec.env, [SNAPSHOT_FROM_ENV]: dir } };
-}
-
 function toFinding(err: unknown): Finding {
   if (err instanceof WorkerBootError) return { docs: `docs/troubleshooting.md#${err.finding.code.toLowerCase()}`, ...err.finding };
   return { code: 'SR_INTERNAL', severity: 'error', message: String((err as Error)?.stack ?? err) };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-export function describe(w: Worker): WorkerInfo {
-  const sorted = [...w.latencies].sort((a, b) => a - b);
-  // A command worker is a shim running the app: its memory is the whole tree's.
-  const rss = w.pid === undefined || w.state === 'exited' ? undefined : w.isCommand ? treeRssBytes(w.pid) : rssBytes(w.pid);
-  return {
-    id: w.id,
-    ...(w.pid ? { pid: w.pid } : {}),
-    generation: w.generation,
-    state: w.state,
-    ...(w.port ? { port: w.port } : {}),
-    inFlight: w.inFlight,
-    requests: w.requests,
-    errors: w.errors,
-    startedAt: w.startedAt,
-    ...(rss !== undefined ? { rssBytes: rss } : {}),
-    ...(sorted.length ? { latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) } } : {}),
-  };
 }

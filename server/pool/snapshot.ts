@@ -8,6 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR } from '../state-file';
+import { SNAPSHOT_FROM_ENV, readSnapshot } from '../runners/snapshot-files';
+import type { Finding } from '../protocol';
+import type { WorkerSpec } from './worker-spec';
 
 export { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, readSnapshot } from '../runners/snapshot-files';
 
@@ -28,4 +31,49 @@ export function pruneSnapshots(cwd: string, keepDirs: string[]): void {
     const dir = path.join(root, e);
     if (!keepDirs.includes(dir)) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface KeptSnapshot {
+  generation: number;
+  dir: string;
+}
+
+/** Which snapshot folders hold the live and the previous generation's code (older ones are deleted). */
+export class SnapshotHistory {
+  current: KeptSnapshot | undefined;
+  previous: KeptSnapshot | undefined;
+
+  constructor(private readonly cwd: string) {}
+
+  /** A generation went live; `reused`: a rollback runs an older generation's folder. */
+  keep(generation: number, reused?: KeptSnapshot): void {
+    const current = reused ?? { generation, dir: snapshotDir(this.cwd, generation) };
+    this.previous = this.current;
+    this.current = current;
+    pruneSnapshots(this.cwd, [current.dir, ...(this.previous ? [this.previous.dir] : [])]);
+  }
+}
+
+/** `spec` set to compile a kept snapshot instead of the disk; undefined when the snapshot cannot run it (command workers, an entry it does not hold). */
+export function runningSnapshot(spec: WorkerSpec, dir: string): WorkerSpec | undefined {
+  if (spec.command || !spec.entry || !readSnapshot(dir).has(spec.entry)) return undefined;
+  return { ...spec, env: { ...spec.env, [SNAPSHOT_FROM_ENV]: dir } };
+}
+
+/** What a rollback runs: the previous generation's snapshot, or why it cannot (SR_NO_ROLLBACK). */
+export function rollbackPlan(spec: WorkerSpec, previous: KeptSnapshot | undefined): { spec: WorkerSpec; files: number } | { cannot: Finding } {
+  const cannot = (why: string) => ({
+    cannot: {
+      code: 'SR_NO_ROLLBACK',
+      severity: 'warning' as const,
+      message: `cannot roll back: ${why}`,
+      fix: 'undo the change in the editor (or with git) and save; the master reloads from disk',
+      docs: 'docs/troubleshooting.md#sr_no_rollback',
+    },
+  });
+  if (!previous) return cannot('there is no previous generation (rollback works after at least one successful reload)');
+  if (spec.command) return cannot('command workers do not report the files they load, so their code is not kept');
+  const running = runningSnapshot(spec, previous.dir);
+  if (!running) return cannot(`generation ${previous.generation}'s code was not kept (${path.basename(spec.entry ?? '')} is not a CommonJS file the bootstrap could copy)`);
+  return { spec: running, files: readSnapshot(previous.dir).size };
 }
