@@ -101,6 +101,7 @@ export class Master extends EventEmitter<MasterEvents> {
     }
     this.control = new ControlServer(this.token, (r) => this.handle(r), () => ({ kind: 'hello', protocol: PROTOCOL_VERSION, status: this.status() }), logger);
     this.pool.on('event', (e) => this.publish(e));
+    this.pool.on('settled', () => this.publish({ kind: 'settled', generation: this.pool.generation }));
     this.pool.on('retired', (w) => void this.front.closeLongConnections(w, config.reload.longConnectionGraceMs));
     // Doctor at run time: a new worker that compiled other content than what is on disk runs stale code.
     this.pool.on('worker-ready', (w) => w.once('loaded', (files) => this.setFindings('doctor-runtime', checkLoadedFiles(files, readIfPresent, { worker: `worker ${w.id} (pid ${w.pid})` }))));
@@ -194,6 +195,7 @@ export class Master extends EventEmitter<MasterEvents> {
       cwd: this.config.cwd,
       version: VERSION,
       standby: this.pool.standbyInfo(),
+      settled: this.pool.settled,
     };
   }
 

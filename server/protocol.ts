@@ -71,6 +71,8 @@ export const MasterStatus = z.object({
   version: z.string(),
   /** Warm standbys: Node processes booted for the next reload, or why there are none. */
   standby: z.object({ pids: z.array(z.number().int()), off: z.string().optional() }).optional(),
+  /** Nothing under way: no reload pending or running, no worker starting, draining or stopping, no crash restart scheduled. Optional: older masters do not say. */
+  settled: z.boolean().optional(),
 });
 export type MasterStatus = z.infer<typeof MasterStatus>;
 
@@ -157,6 +159,8 @@ export const MasterEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('log'), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string(), worker: z.number().int().optional() }),
   z.object({ kind: z.literal('browser-reload'), reason: z.enum(['code', 'css', 'asset', 'full']), files: z.array(z.string()).optional() }),
   z.object({ kind: z.literal('stopping') }),
+  /** The pool became settled (see `MasterStatus.settled`): a test or a script can act now instead of waiting for time. */
+  z.object({ kind: z.literal('settled'), generation: z.number().int() }),
 ]);
 export type MasterEvent = z.infer<typeof MasterEvent>;
 

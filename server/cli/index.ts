@@ -145,10 +145,13 @@ export function buildProgram(out: Printer): Command {
     .action(async (opts) => reloadLike(out, opts, { type: 'restart' }));
   control('rollback', "run the previous generation's code again, from the copy its workers kept (your files stay as they are)")
     .action(async (opts) => reloadLike(out, opts, { type: 'rollback' }));
-  control('status', 'show the master, its workers and findings').action(async (opts) => {
-    const status = await withClient(opts.cwd, (c) => c.request<MasterStatus>({ type: 'status' }));
-    out.stdout(opts.json ? JSON.stringify(status) + '\n' : formatStatus(status, opts.cwd));
-  });
+  control('status', 'show the master, its workers and findings')
+    .option('--wait-settled', 'first wait until no reload, start, drain or crash restart is under way (exit 1 on timeout)')
+    .option('--timeout-ms <n>', 'how long --wait-settled waits', intArg('--timeout-ms', 1, 3_600_000), 30_000)
+    .action(async (opts) => {
+      const status = await withClient(opts.cwd, (c) => (opts.waitSettled ? waitSettled(c, opts.timeoutMs) : c.request<MasterStatus>({ type: 'status' })));
+      out.stdout(opts.json ? JSON.stringify(status) + '\n' : formatStatus(status, opts.cwd));
+    });
   control('stop', 'stop the master gracefully (in-flight requests finish)').action(async (opts) => {
     const state = readStateFile(path.resolve(opts.cwd));
     await withClient(opts.cwd, async (c) => {
@@ -188,6 +191,38 @@ async function changed(out: Printer, opts: { cwd: string; json?: boolean; wait: 
   if (opts.json) out.stdout(JSON.stringify(outcome) + '\n');
   else out.stdout(formatChangeOutcome(outcome) + '\n');
   if (!('accepted' in outcome) && outcome.reload && !outcome.reload.ok) process.exitCode = EXIT.failed;
+}
+
+/** The status once the master is settled: now, or at its next `settled` event (counted only after the status it answers). */
+async function waitSettled(client: ControlClient, timeoutMs: number): Promise<MasterStatus> {
+  let settledSince = false;
+  let answered = false;
+  let wake: () => void = () => undefined;
+  const onEvent = (e: MasterEvent) => {
+    if (e.kind !== 'settled' || !answered) return;
+    settledSince = true;
+    wake();
+  };
+  client.on('event', onEvent);
+  try {
+    const first = await client.request<MasterStatus>({ type: 'status' });
+    answered = true;
+    if (first.settled === undefined) throw new CliFailure(`the master (Smooth Reload ${first.version}) does not report whether it is settled; restart it with this version`, EXIT.failed);
+    if (first.settled) return first;
+    const timedOut = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), timeoutMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      if (settledSince) wake();
+    });
+    const now = await client.request<MasterStatus>({ type: 'status' });
+    if (timedOut && !now.settled) throw new CliFailure(`the master did not settle within ${timeoutMs} ms (state ${now.state}, generation ${now.generation}, ${now.workers.length} worker(s))`, EXIT.failed);
+    return now;
+  } finally {
+    client.off('event', onEvent);
+  }
 }
 
 async function withClient<T>(cwd: string, fn: (client: ControlClient) => Promise<T>): Promise<T> {
