@@ -18,6 +18,11 @@ export interface RunningMaster {
   output: string[];
   /** Wait for an event matching `pred` that arrives after `since` events (default: any). */
   waitEvent<K extends MasterEvent['kind']>(kind: K, pred?: (e: Extract<MasterEvent, { kind: K }>) => boolean, timeoutMs?: number, since?: number): Promise<Extract<MasterEvent, { kind: K }>>;
+  /**
+   * Wait until the pool becomes settled after `since` events (no reload, start, drain or crash
+   * restart under way): the `settled` event. Something must have happened after `since`.
+   */
+  waitSettled(since?: number, timeoutMs?: number): Promise<Extract<MasterEvent, { kind: 'settled' }>>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<number | null>;
 }
@@ -55,6 +60,9 @@ export async function startMaster(cwd: string, args: string[], env: Record<strin
     output,
     waitEvent(kind, pred = () => true, timeoutMs = 20000, since = 0) {
       return waitFor(`event ${kind}`, () => events.slice(since).find((e) => e.kind === kind && pred(e as never)) as never, timeoutMs);
+    },
+    waitSettled(since = 0, timeoutMs = 20000) {
+      return master.waitEvent('settled', undefined, timeoutMs, since);
     },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

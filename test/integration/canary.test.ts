@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import type { MasterStatus } from '../../server/protocol';
+import { ControlClient } from '../../server/control/client';
+import type { MasterEvent, MasterStatus } from '../../server/protocol';
+import { readStateFile } from '../../server/state-file';
 import { runLoad } from '../helpers/load';
 import { runCli, startMaster } from '../helpers/master';
 import { makeProject, writeFile } from '../helpers/project';
@@ -27,6 +29,17 @@ const config = {
   reload: { strategy: 'canary', canary: { share: 0.25, windowMs: 1500, minRequests: 20, maxErrorRateIncrease: 0.05 } },
 };
 
+async function control(dir: string): Promise<ControlClient> {
+  const state = readStateFile(dir);
+  assert.ok(state.ok, 'a running master');
+  return ControlClient.connect(state.state);
+}
+
+/** The load reached the workers (instead of a fixed wait before saving). */
+async function loadRunning(client: ControlClient): Promise<void> {
+  await waitFor('the load to reach the workers', async () => (await client.request<MasterStatus>({ type: 'status' })).workers.some((w) => w.requests > 0));
+}
+
 async function status(cwd: string): Promise<MasterStatus> {
   const { stdout } = await runCli(cwd, 'status', '--json');
   return JSON.parse(stdout);
@@ -39,11 +52,12 @@ describe('canary reloads', function () {
     const dir = makeProject({ 'app.js': app(1), 'smooth-reload.config.json': JSON.stringify(config) });
     const master = await startMaster(dir, ['app.js', '--workers', '2']);
     await master.waitEvent('reload-done');
+    const client = await control(dir);
     const result = await runLoad({ url: `${master.url}orders/42`, durationSec: 40, connections: 20 }, async () => {
-      await new Promise((r) => setTimeout(r, 500));
+      await loadRunning(client);
       writeFile(dir, 'app.js', app(2, '/orders'));
       await master.waitEvent('reload-failed', () => true, 30000);
-    });
+    }).finally(() => client.close());
     const failed = master.events.find((e) => e.kind === 'reload-failed');
     assert.ok(failed && failed.kind === 'reload-failed');
     const finding = failed.finding!;
@@ -72,16 +86,23 @@ describe('canary reloads', function () {
     const master = await startMaster(dir, ['app.js', '--workers', '2']);
     await master.waitEvent('reload-done');
     let doneAt = 0;
+    const client = await control(dir);
     const result = await runLoad({ url: `${master.url}orders/1`, durationSec: 40, connections: 20 }, async () => {
-      await new Promise((r) => setTimeout(r, 500));
+      await loadRunning(client);
       const since = master.events.length;
+      // While it is observed, status lists the canary beside the two old workers: asked as soon as
+      // the master says the window began, on a connection already open.
+      const windowOpen = new Promise<MasterStatus>((resolve, reject) => {
+        client.on('event', (e: MasterEvent) => {
+          if (e.kind === 'reload-progress' && /^canary worker \d+ takes/.test(e.step)) client.request<MasterStatus>({ type: 'status' }).then(resolve, reject);
+        });
+      });
       writeFile(dir, 'app.js', app(3));
-      // While it is observed, status lists the canary beside the two old workers.
-      const observed = await waitFor('the canary in status', async () => (await status(dir)).workers.find((w) => w.canary));
-      assert.equal(observed.generation, 2);
+      const observed = (await windowOpen).workers.filter((w) => w.canary);
+      assert.deepEqual(observed.map((w) => w.generation), [2]);
       await master.waitEvent('reload-done', () => true, 30000, since);
       doneAt = Date.now();
-    });
+    }).finally(() => client.close());
     assert.deepEqual({ errors: result.errors, non2xx: result.non2xx, timeouts: result.timeouts }, { errors: 0, non2xx: 0, timeouts: 0 });
     assert.equal(result.versions.filter(([t, v]) => t > doneAt && v !== 'v3').length, 0, 'only new code after done');
     const progress = master.events.filter((e) => e.kind === 'reload-progress').map((e) => (e.kind === 'reload-progress' ? e.step : ''));

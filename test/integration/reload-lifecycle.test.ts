@@ -45,6 +45,32 @@ describe('reload lifecycle', function () {
     assert.match((await get(master.url)).body, /^v1 /);
   });
 
+  it('status --wait-settled returns once a reload and its drains are over, and times out with an exact error', async () => {
+    // Generation 2 listens only after 4 s, so the reload is under way while the CLI waits.
+    const slow = versionApp(2).replace('http.createServer(', 'const server = http.createServer(').replace('}).listen(3000);', '});\nsetTimeout(() => server.listen(3000), 4000);');
+    const dir = makeProject({ 'app.js': versionApp(1) });
+    const master = await startMaster(dir, ['app.js', '--no-watch']);
+    await master.waitEvent('reload-done');
+    const idle = JSON.parse((await runCli(dir, 'status', '--wait-settled', '--json')).stdout);
+    assert.equal(idle.settled, true, 'settled after the first start');
+    writeFile(dir, 'app.js', slow);
+    const since = master.events.length;
+    assert.equal((await runCli(dir, 'reload', '--no-wait')).code, 0);
+    await master.waitEvent('reload-start', () => true, 10_000, since);
+    const early = await runCli(dir, 'status', '--wait-settled', '--timeout-ms', '200');
+    assert.equal(early.code, 1, early.stderr);
+    assert.match(early.stderr, /^smooth-reload: the master did not settle within 200 ms \(state \w+, generation 1, 1 worker\(s\)\)\n$/);
+    const waited = await runCli(dir, 'status', '--wait-settled', '--json', '--timeout-ms', '20000');
+    assert.equal(waited.code, 0, waited.stderr);
+    const settled = JSON.parse(waited.stdout);
+    assert.equal(settled.settled, true);
+    assert.deepEqual(settled.workers.map((w: { generation: number; state: string }) => [w.generation, w.state]), [[2, 'ready']]);
+    // The event stream said so too, after the reload was done.
+    const events = master.events.slice(since).map((e) => e.kind);
+    assert.ok(events.indexOf('settled') > events.indexOf('reload-done'), events.join(','));
+    assert.deepEqual(await master.waitSettled(since), { kind: 'settled', generation: 2 });
+  });
+
   it('coalesces a burst of 30 saves into one reload', async () => {
     const dir = makeProject({ 'app.js': versionApp(1), ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`lib/m${i}.js`, `module.exports = ${i};\n`])) });
     const master = await startMaster(dir, ['app.js']);
@@ -52,9 +78,12 @@ describe('reload lifecycle', function () {
     const since = master.events.length;
     for (let i = 0; i < 30; i++) writeFile(dir, `lib/m${i}.js`, `module.exports = ${i + 100};\n`);
     await master.waitEvent('reload-done', () => true, 20000, since);
-    await new Promise((r) => setTimeout(r, 1000));
+    // A later save is a barrier: a late event of the burst would come before it or in its batch.
+    writeFile(dir, 'app.js', versionApp(2));
+    const barrier = await master.waitEvent('reload-start', (e) => /app\.js/.test(e.reason), 20000, since);
+    assert.doesNotMatch(barrier.reason, /lib/);
     const starts = master.events.slice(since).filter((e) => e.kind === 'reload-start');
-    assert.equal(starts.length, 1, `one reload for the burst, saw ${starts.length}`);
+    assert.equal(starts.length, 2, `one reload for the burst and one for the later save, saw ${starts.length}`);
   });
 
   it('restarts a crashed worker, and recycles a worker after maxRequests', async () => {

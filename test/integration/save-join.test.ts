@@ -41,10 +41,13 @@ describe('a save seen by the watcher and reported by the extension', () => {
       writeFile(dir, 'app.js', versionApp(3));
       const byRequest = (await client.request<ChangeOutcome>({ type: 'changed', files: [path.join(dir, 'app.js')] })).reload!;
       assert.match((await get(master.url)).body, /^v3 /);
-      // Longer than the watcher's quiet time (80 ms) plus chokidar's notice: its event came and was dropped.
-      await new Promise((r) => setTimeout(r, 1000));
+      // A later save is a barrier: once the watcher reports it, it has reported app.js too (dropped, or
+      // in the same batch, where it must not be named).
+      writeFile(dir, 'other.js', 'module.exports = 3;\n');
+      const barrier = await master.waitEvent('reload-start', (e) => /other\.js/.test(e.reason), 20_000, before);
+      assert.doesNotMatch(barrier.reason, /app\.js/);
       const starts = master.events.slice(before).filter((e) => e.kind === 'reload-start');
-      assert.deepEqual(starts.map((e) => (e as { id: number }).id), [byRequest.id], 'one reload for the save, whichever reported it first');
+      assert.deepEqual(starts.map((e) => (e as { id: number }).id), [byRequest.id, barrier.id], 'one reload for the save, whichever reported it first');
     } finally {
       await client.close();
     }

@@ -123,8 +123,9 @@ describe('warm standbys', function () {
     const off = makeProject({ 'app.js': versionApp(1), 'smooth-reload.config.json': JSON.stringify({ entry: 'app.js', reload: { standby: false } }) }, 'off');
     const master = await startMaster(off, ['--no-watch']);
     await master.waitEvent('reload-done');
+    const since = master.events.length;
     assert.equal((await runCli(off, 'reload')).code, 0);
-    await new Promise((r) => setTimeout(r, 500));
+    await master.waitSettled(since);
     assert.deepEqual((await status(off)).standby, { pids: [], off: 'reload.standby is false' });
     await master.stop();
 
