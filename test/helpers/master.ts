@@ -3,7 +3,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { promisify } from 'node:util';
-import type { MasterEvent } from '../../server/protocol';
+import { ControlClient } from '../../server/control/client';
+import type { MasterEvent, MasterStatus } from '../../server/protocol';
+import { readStateFile } from '../../server/state-file';
 import { isAlive, waitFor } from './processes';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -83,6 +85,24 @@ export async function stopAllMasters(): Promise<void> {
 }
 
 export { isAlive };
+
+/**
+ * Wait until the current generation's workers served at least `n` requests: a load reached the
+ * new code (instead of a fixed pause between saves under load).
+ */
+export async function waitServed(cwd: string, n: number, timeoutMs = 20000): Promise<void> {
+  const state = readStateFile(cwd);
+  if (!state.ok) throw new Error(`no master in ${cwd}: ${state.message}`);
+  const client = await ControlClient.connect(state.state);
+  try {
+    await waitFor(`${n} requests served by the current generation`, async () => {
+      const s = await client.request<MasterStatus>({ type: 'status' });
+      return s.workers.filter((w) => w.generation === s.generation).reduce((sum, w) => sum + w.requests, 0) >= n;
+    }, timeoutMs);
+  } finally {
+    await client.close();
+  }
+}
 
 /** Run the CLI (`dist/cli.js <args>`) in `cwd` to its end: exit code and output, never throws on a non-zero exit. */
 export async function runCli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

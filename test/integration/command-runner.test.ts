@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { freePort } from '../../server/pool/worker';
-import { startMaster, type RunningMaster } from '../helpers/master';
+import { startMaster, waitServed, type RunningMaster } from '../helpers/master';
 import { runLoad } from '../helpers/load';
 import { processesUnder, waitFor, waitNoProcessesUnder } from '../helpers/processes';
 import { makeProject, writeFile } from '../helpers/project';
@@ -44,7 +44,7 @@ echo 'v${version} ' . getmypid() . "\\n";
 }
 
 /** Three saves under load: no failed request, and after each reload only that version or later. */
-async function reloadUnderLoad(master: RunningMaster, save: (version: number) => void): Promise<void> {
+async function reloadUnderLoad(master: RunningMaster, dir: string, save: (version: number) => void): Promise<void> {
   // The load must span the 3 reloads. How long a reload takes depends on the stack and on how busy
   // the machine is (a pyenv shim alone costs a second or more per start): scale by the first boot.
   const bootMs = master.events.find((e) => e.kind === 'reload-done')?.durationMs ?? 1000;
@@ -52,7 +52,8 @@ async function reloadUnderLoad(master: RunningMaster, save: (version: number) =>
   const doneAt: [number, number][] = [];
   const result = await runLoad({ url: master.url, durationSec, connections: 10 }, async () => {
     for (const v of [2, 3, 4]) {
-      await new Promise((r) => setTimeout(r, 600));
+      // Each generation serves part of the load before the next save.
+      await waitServed(dir, 20);
       const since = master.events.length;
       save(v);
       const done = await master.waitEvent('reload-done', () => true, 30000, since);
@@ -80,14 +81,14 @@ describe('command runner (--command)', function () {
     const dir = makeProject({ 'app.py': pythonApp(1) }, 'py');
     const master = await startMaster(dir, ['--command', 'python3 app.py', '--workers', '2']);
     await master.waitEvent('reload-done', (e) => e.ok, 30000);
-    await reloadUnderLoad(master, (v) => writeFile(dir, 'app.py', pythonApp(v)));
+    await reloadUnderLoad(master, dir, (v) => writeFile(dir, 'app.py', pythonApp(v)));
   });
 
   it("PHP's built-in server (php -S 127.0.0.1:$PORT): 0 failed requests across 3 reloads under load, new code after each", async () => {
     const dir = makeProject({ 'index.php': phpApp(1) }, 'php');
     const master = await startMaster(dir, ['--command', 'php -S 127.0.0.1:$PORT -t .']);
     await master.waitEvent('reload-done', (e) => e.ok, 30000);
-    await reloadUnderLoad(master, (v) => writeFile(dir, 'index.php', phpApp(v)));
+    await reloadUnderLoad(master, dir, (v) => writeFile(dir, 'index.php', phpApp(v)));
   });
 
   it('an app that listens on a fixed port instead of $PORT gets a finding naming both ports', async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { startMaster, type RunningMaster } from '../helpers/master';
+import { startMaster, waitServed, type RunningMaster } from '../helpers/master';
 import { runLoad } from '../helpers/load';
 import { makeProject, versionApp, writeFile } from '../helpers/project';
 
@@ -23,7 +23,8 @@ for (const workers of [1, 2]) {
         const doneAt: [number, string][] = [];
         const result = await runLoad({ url: master.url, durationSec: 60, keepAlive, connections: 50 }, async () => {
           for (const v of [2, 3, 4]) {
-            await new Promise((r) => setTimeout(r, 700));
+            // Each generation serves part of the load before the next save.
+            await waitServed(dir, 50);
             doneAt.push([await saveAndWait(master, dir, v), `v${v}`]);
           }
         });
