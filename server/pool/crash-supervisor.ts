@@ -57,3 +57,51 @@ export function crashLoopFinding(crashes: number, windowMs: number): Finding {
     fix: 'look at the worker output for the error, fix it and save (or run "smooth-reload reload") to start again',
   };
 }
+
+/**
+ * The supervisor's decisions with their timers: a crash schedules a replacement after the
+ * backoff, or reports the crash loop once. The pool counts as unsettled while one is scheduled.
+ */
+export class CrashRestarts<W> {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly supervisor: CrashSupervisor,
+    private readonly on: {
+      /** The backoff passed: replace `worker` (undefined: a replacement that failed to boot). */
+      restart: (worker: W | undefined, delayMs: number) => void;
+      crashLoop: (finding: Finding) => void;
+      /** A restart was scheduled or ran: settled may have changed. */
+      changed: () => void;
+    },
+  ) {}
+
+  /** A restart is waiting out its backoff. */
+  get scheduled(): boolean {
+    return this.timers.size > 0;
+  }
+
+  crashed(worker: W | undefined, now = Date.now()): void {
+    const decision = this.supervisor.crashed(now);
+    if (decision.kind === 'crash-loop') this.on.crashLoop(crashLoopFinding(decision.crashes, this.supervisor.windowMs));
+    if (decision.kind === 'restart') {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.on.restart(worker, decision.delayMs);
+        this.on.changed();
+      }, decision.delayMs);
+      this.timers.add(timer);
+    }
+    this.on.changed();
+  }
+
+  /** A reload succeeded. */
+  reset(): void {
+    this.supervisor.reset();
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

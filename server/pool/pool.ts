@@ -14,15 +14,15 @@ import type { ResolvedConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Finding, MasterEvent, ReloadResult, WorkerInfo } from '../protocol';
 import { ReloadQueue, type Batch, type ReloadKind } from './reload-queue';
-import { CrashSupervisor, crashLoopFinding } from './crash-supervisor';
+import { CrashRestarts, CrashSupervisor } from './crash-supervisor';
 import { shouldRecycle, type RecycleState } from './recycle';
 import { CanaryShare } from './canary';
+import { pickWorker, servingWorkers, type Observed } from './routing';
 import { watchCanary } from './canary-watch';
 import { HeldRequests } from './held-requests';
 import { drainAndStop } from './shutdown';
 import { Rollout, switchLive } from './rollout';
-import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, SnapshotHistory, rollbackPlan, runningSnapshot, snapshotDir, type KeptSnapshot } from './snapshot';
-import { standbyOffReason } from '../runners/standby-policy';
+import { SnapshotHistory, keepingSnapshot, replacementSpec, rollbackPlan, runningSnapshot, type KeptSnapshot } from './snapshot';
 import { Standbys } from './standbys';
 import { Worker, WorkerBootError, type WorkerSpec } from './worker';
 import { announceWorker, describe } from './worker-info';
@@ -50,12 +50,10 @@ export class Pool extends EventEmitter<PoolEvents> {
   private nextWorkerId = 1;
   private nextReloadId = 1;
   private readonly queue = new ReloadQueue<Waiter>();
-  private readonly crashes: CrashSupervisor;
+  private readonly crashes: CrashRestarts<Worker>;
   /** Hold requests only while a worker may still come: a reload or a crash restart is under way. */
   private readonly held = new HeldRequests<Worker>(() => this.pick(), () => this.recovering && !this.closing);
   private readonly recycle = new WeakMap<Worker, RecycleState>();
-  /** Crash restarts waiting out their backoff. */
-  private readonly restartTimers = new Set<NodeJS.Timeout>();
   /** Timers before a kill (asking a stopping worker what keeps it alive). */
   private readonly evidenceTimers = new Set<NodeJS.Timeout>();
   private closing = false;
@@ -67,7 +65,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** What the live generation runs (the disk's code, or a rollback's snapshot): crash restarts use it. */
   private liveSpec: WorkerSpec;
   /** A new worker under observation: it takes its share of new requests (canary reloads). */
-  private canary: { worker: Worker; share: CanaryShare } | undefined;
+  private canary: Observed<Worker> | undefined;
   /** Snapshots of the live and the previous generation's code, for rollback. */
   private readonly snapshots: SnapshotHistory;
   /** Warm standbys: Node processes booted ahead of the next reload (one per worker). */
@@ -81,16 +79,19 @@ export class Pool extends EventEmitter<PoolEvents> {
     super();
     this.liveSpec = spec;
     this.snapshots = new SnapshotHistory(config.cwd);
-    const off = standbyOffReason({
-      enabled: config.reload.standby,
-      command: !!spec.command,
-      nodeArgs: spec.nodeArgs,
-      nodeOptions: spec.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '',
-    });
-    if (off && config.reload.standby) logger.debug(`warm standbys are off: ${off}`);
-    this.standbys = new Standbys(spec, config.workers, off, logger);
+    this.standbys = new Standbys(spec, config.workers, config.reload.standby, logger);
     const { backoffInitialMs, backoffMaxMs, crashLoopLimit, crashLoopWindowMs } = config.restart;
-    this.crashes = new CrashSupervisor(backoffInitialMs, backoffMaxMs, crashLoopLimit, crashLoopWindowMs);
+    this.crashes = new CrashRestarts(new CrashSupervisor(backoffInitialMs, backoffMaxMs, crashLoopLimit, crashLoopWindowMs), {
+      restart: (worker, delayMs) => {
+        if (this.live.length < this.config.workers && !this.queue.busy && !this.closing) void this.replace(worker, 'crash', `restarting after ${delayMs} ms`);
+        else this.held.wake();
+      },
+      crashLoop: (finding) => {
+        this.logger.error(finding.message);
+        this.emitEvent({ kind: 'findings', source: 'crash', findings: [finding] });
+      },
+      changed: () => this.checkSettled(),
+    });
   }
 
   get reloading(): boolean {
@@ -99,7 +100,7 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** True while a worker may become ready: a reload, or a crash restart waiting or starting. */
   get recovering(): boolean {
-    return this.queue.busy || this.replacing > 0 || this.restartTimers.size > 0;
+    return this.queue.busy || this.replacing > 0 || this.crashes.scheduled;
   }
 
   /**
@@ -108,7 +109,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * The pool emits `settled` each time it becomes so.
    */
   get settled(): boolean {
-    return !this.closing && !this.queue.busy && this.starting === 0 && this.replacing === 0 && this.retiring.size === 0 && this.restartTimers.size === 0;
+    return !this.closing && !this.queue.busy && this.starting === 0 && this.replacing === 0 && this.retiring.size === 0 && !this.crashes.scheduled;
   }
 
   /** Start the first generation. Resolves with the result; the master serves 503s with the finding when it failed. */
@@ -127,20 +128,12 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** The least busy ready worker (the canary takes its share), other than `avoid`; undefined when none. */
   pick(avoid?: Worker): Worker | undefined {
-    const canary = this.canary;
-    if (canary && canary.worker.state === 'ready' && canary.worker !== avoid && canary.share.take()) return canary.worker;
-    let best: Worker | undefined;
-    for (const w of this.live) {
-      if (w.state !== 'ready' || w === avoid) continue;
-      if (!best || w.inFlight < best.inFlight) best = w;
-    }
-    return best;
+    return pickWorker(this.live, this.canary, avoid);
   }
 
   /** Workers that take requests now: ready, and live or the canary under observation (for sticky routing). */
   serving(): Worker[] {
-    const canary = this.canary?.worker;
-    return [...this.live, ...(canary ? [canary] : [])].filter((w) => w.state === 'ready');
+    return servingWorkers(this.live, this.canary?.worker);
   }
 
   /** Wait (bounded) for a ready worker: requests are held, not failed, while one may still come. */
@@ -173,8 +166,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** Stop everything: live and retiring workers get SIGTERM (after draining in-flight requests). */
   async close(): Promise<void> {
     this.closing = true;
-    for (const t of [...this.restartTimers, ...this.evidenceTimers]) clearTimeout(t);
-    this.restartTimers.clear();
+    this.crashes.close();
+    for (const t of this.evidenceTimers) clearTimeout(t);
     this.evidenceTimers.clear();
     this.held.wake();
     const all = [...this.live, ...this.retiring];
@@ -323,21 +316,10 @@ export class Pool extends EventEmitter<PoolEvents> {
     return this.rollAll(reloadId, plan.spec, previous);
   }
 
-  /**
-   * What a replacement for a live worker runs: the live generation's code. After a reload that
-   * failed, the disk holds newer (broken) code, so a Node worker starts from the generation's
-   * snapshot rather than from the disk.
-   */
-  private replacementSpec(): WorkerSpec {
-    const current = this.snapshots.current;
-    if (this.liveSpec.env[SNAPSHOT_FROM_ENV] || !current) return this.liveSpec;
-    return runningSnapshot(this.liveSpec, current.dir) ?? this.liveSpec;
-  }
-
   /** Replace one worker (recycling or crash), keeping its generation. */
   private async replace(worker: Worker | undefined, why: 'recycle' | 'crash', detail: string): Promise<void> {
     if (worker) this.emitEvent({ kind: 'worker', event: why, id: worker.id, generation: worker.generation, ...(worker.pid ? { pid: worker.pid } : {}), detail });
-    const fresh = this.createWorker(this.generation, this.replacementSpec());
+    const fresh = this.createWorker(this.generation, replacementSpec(this.liveSpec, this.snapshots.current));
     this.replacing++;
     let ready = false;
     try {
@@ -362,9 +344,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   private createWorker(generation: number, spec: WorkerSpec): Worker {
-    // Each generation keeps a copy of what it compiles, so a later rollback can return to it.
-    const withSnapshot = spec.command || spec.env[SNAPSHOT_FROM_ENV] ? spec : { ...spec, env: { ...spec.env, [SNAPSHOT_DIR_ENV]: snapshotDir(this.config.cwd, generation) } };
-    const worker = new Worker(this.nextWorkerId++, generation, withSnapshot);
+    const worker = new Worker(this.nextWorkerId++, generation, keepingSnapshot(spec, this.config.cwd, generation));
     announceWorker(worker, this.logger, (e) => this.emitEvent(e), () => this.emit('worker-ready', worker));
     return worker;
   }
@@ -392,23 +372,7 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** A crash, or a replacement that failed to boot (`worker` undefined): `crash-supervisor.ts` decides. */
   private onCrash(worker?: Worker): void {
-    if (this.closing) return;
-    const decision = this.crashes.crashed(Date.now());
-    if (decision.kind === 'crash-loop') {
-      const finding = crashLoopFinding(decision.crashes, this.crashes.windowMs);
-      this.logger.error(finding.message);
-      this.emitEvent({ kind: 'findings', source: 'crash', findings: [finding] });
-    }
-    if (decision.kind !== 'restart') return this.checkSettled();
-    const delay = decision.delayMs;
-    const timer = setTimeout(() => {
-      this.restartTimers.delete(timer);
-      if (this.live.length < this.config.workers && !this.queue.busy) void this.replace(worker, 'crash', `restarting after ${delay} ms`);
-      else this.held.wake();
-      this.checkSettled();
-    }, delay);
-    this.restartTimers.add(timer);
-    this.checkSettled();
+    if (!this.closing) this.crashes.crashed(worker);
   }
 
   /** Stop routing to a worker, let in-flight requests finish, then stop it (`shutdown.ts`). */

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR } from '../state-file';
-import { SNAPSHOT_FROM_ENV, readSnapshot } from '../runners/snapshot-files';
+import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, readSnapshot } from '../runners/snapshot-files';
 import type { Finding } from '../protocol';
 import type { WorkerSpec } from './worker-spec';
 
@@ -76,4 +76,20 @@ export function rollbackPlan(spec: WorkerSpec, previous: KeptSnapshot | undefine
   const running = runningSnapshot(spec, previous.dir);
   if (!running) return cannot(`generation ${previous.generation}'s code was not kept (${path.basename(spec.entry ?? '')} is not a CommonJS file the bootstrap could copy)`);
   return { spec: running, files: readSnapshot(previous.dir).size };
+}
+
+/** Each generation keeps a copy of what it compiles, so a later rollback can return to it (Node workers not already running a snapshot). */
+export function keepingSnapshot(spec: WorkerSpec, cwd: string, generation: number): WorkerSpec {
+  if (spec.command || spec.env[SNAPSHOT_FROM_ENV]) return spec;
+  return { ...spec, env: { ...spec.env, [SNAPSHOT_DIR_ENV]: snapshotDir(cwd, generation) } };
+}
+
+/**
+ * What a replacement for a live worker runs: the live generation's code. After a reload that
+ * failed, the disk holds newer (broken) code, so a Node worker starts from the generation's
+ * snapshot rather than from the disk.
+ */
+export function replacementSpec(liveSpec: WorkerSpec, current: KeptSnapshot | undefined): WorkerSpec {
+  if (liveSpec.env[SNAPSHOT_FROM_ENV] || !current) return liveSpec;
+  return runningSnapshot(liveSpec, current.dir) ?? liveSpec;
 }

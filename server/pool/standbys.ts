@@ -3,7 +3,7 @@
  * each pool event is `standbyAction` in `runners/standby-policy.ts`; the processes are `WarmProcess`.
  */
 import type { Logger } from '../logger';
-import { standbyAction, standbysToBoot, type StandbyEvent } from '../runners/standby-policy';
+import { standbyAction, standbyOffReason, standbysToBoot, type StandbyEvent } from '../runners/standby-policy';
 import { WarmProcess } from './warm-process';
 import type { WorkerSpec } from './worker-spec';
 
@@ -15,13 +15,19 @@ export class Standbys {
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
 
-  /** `off`: why standbys are not used (config, command workers, preloads), or undefined when they are. */
+  /** Why standbys are not used (config, command workers, preloads), or undefined when they are. */
+  private off: string | undefined;
+
   constructor(
     private readonly spec: WorkerSpec,
     private readonly workers: number,
-    private off: string | undefined,
+    enabled: boolean,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    const nodeOptions = spec.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '';
+    this.off = standbyOffReason({ enabled, command: !!spec.command, nodeArgs: spec.nodeArgs, nodeOptions });
+    if (this.off && enabled) logger.debug(`warm standbys are off: ${this.off}`);
+  }
 
   /** The parked standbys' pids, or why standbys are off (for `status`). */
   info(): { pids: number[]; off?: string } {

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Rollout, switchLive } from '../../server/pool/rollout';
 import { CanaryShare, canaryVerdict, countsSince } from '../../server/pool/canary';
+import { pickWorker, servingWorkers } from '../../server/pool/routing';
 import { CrashSupervisor } from '../../server/pool/crash-supervisor';
 import { shouldRecycle } from '../../server/pool/recycle';
 import { ReloadQueue } from '../../server/pool/reload-queue';
@@ -153,6 +154,33 @@ describe('pool decisions', () => {
           const rank = { reload: 0, restart: 1, rollback: 2 };
           assert.equal(rank[next.kind], Math.max(...kinds.map((k) => rank[k])));
           assert.equal(q.finish(), undefined);
+        }),
+      );
+    });
+  });
+
+  describe('routing', () => {
+    const w = (name: string, inFlight: number, state = 'ready') => ({ name, inFlight, state });
+    it('picks the least busy ready live worker, never one that is not ready or to be avoided', () => {
+      const a = w('a', 3);
+      const b = w('b', 1);
+      const c = w('c', 0, 'draining');
+      assert.equal(pickWorker([a, b, c], undefined), b);
+      assert.equal(pickWorker([a, b, c], undefined, b), a);
+      assert.equal(pickWorker([c], undefined), undefined);
+      assert.deepEqual(servingWorkers([a, c], w('k', 0)).map((x) => x.name), ['a', 'k']);
+    });
+
+    it('property: the canary takes its share of picks, and only while ready', () => {
+      fc.assert(
+        fc.property(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.integer({ min: 20, max: 2000 }), (share, n) => {
+          const live = [w('a', 0), w('b', 0)];
+          const canary = { worker: w('k', 0), share: new CanaryShare(share) };
+          let toCanary = 0;
+          for (let i = 0; i < n; i++) if (pickWorker(live, canary) === canary.worker) toCanary++;
+          assert.ok(Math.abs(toCanary - n * share) <= 1 + 1e-6, `${toCanary} of ${n} at ${share}`);
+          canary.worker.state = 'exited';
+          for (let i = 0; i < 10; i++) assert.notEqual(pickWorker(live, canary), canary.worker);
         }),
       );
     });

@@ -1,0 +1,30 @@
+/**
+ * Which worker takes a request (pure): the canary under observation takes its share, the rest go
+ * to the least busy ready live worker. `avoid`: a worker that just failed this request.
+ */
+import type { CanaryShare } from './canary';
+
+export interface Routable {
+  state: string;
+  inFlight: number;
+}
+
+export interface Observed<W> {
+  worker: W;
+  share: CanaryShare;
+}
+
+export function pickWorker<W extends Routable>(live: readonly W[], canary: Observed<W> | undefined, avoid?: W): W | undefined {
+  if (canary && canary.worker.state === 'ready' && canary.worker !== avoid && canary.share.take()) return canary.worker;
+  let best: W | undefined;
+  for (const w of live) {
+    if (w.state !== 'ready' || w === avoid) continue;
+    if (!best || w.inFlight < best.inFlight) best = w;
+  }
+  return best;
+}
+
+/** Workers that take requests now: ready, and live or the canary under observation (for sticky routing). */
+export function servingWorkers<W extends Routable>(live: readonly W[], canary: W | undefined): W[] {
+  return [...live, ...(canary ? [canary] : [])].filter((w) => w.state === 'ready');
+}
