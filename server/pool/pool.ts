@@ -27,8 +27,6 @@ import { Standbys } from './standbys';
 import { Worker, WorkerBootError, type WorkerSpec } from './worker';
 import { announceWorker, describe } from './worker-info';
 
-export { describe } from './worker-info';
-
 export interface PoolEvents {
   event: [event: MasterEvent];
   /** Workers that stop taking traffic (their long connections must be told to reconnect). */
@@ -61,7 +59,9 @@ export class Pool extends EventEmitter<PoolEvents> {
   private starting = 0;
   /** Crash or recycle replacements under way. */
   private replacing = 0;
-  private wasSettled = true;
+  /** Not settled before the first start: the master's control channel is up before its workers. */
+  private started = false;
+  private wasSettled = false;
   /** What the live generation runs (the disk's code, or a rollback's snapshot): crash restarts use it. */
   private liveSpec: WorkerSpec;
   /** A new worker under observation: it takes its share of new requests (canary reloads). */
@@ -109,11 +109,12 @@ export class Pool extends EventEmitter<PoolEvents> {
    * The pool emits `settled` each time it becomes so.
    */
   get settled(): boolean {
-    return !this.closing && !this.queue.busy && this.starting === 0 && this.replacing === 0 && this.retiring.size === 0 && !this.crashes.scheduled;
+    return this.started && !this.closing && !this.queue.busy && this.starting === 0 && this.replacing === 0 && this.retiring.size === 0 && !this.crashes.scheduled;
   }
 
   /** Start the first generation. Resolves with the result; the master serves 503s with the finding when it failed. */
   start(): Promise<ReloadResult> {
+    this.started = true;
     return this.request('restart', 'start', []);
   }
 
