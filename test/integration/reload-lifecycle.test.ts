@@ -92,11 +92,17 @@ if (process.env.SMOOTH_RELOAD_WORKER_ID === '1') setTimeout(() => process.exit(3
 `;
     const dir = makeProject({ 'app.js': app, 'smooth-reload.config.json': JSON.stringify({ restart: { maxRequests: 5 } }) });
     const master = await startMaster(dir, ['app.js', '--no-watch']);
-    await master.waitEvent('worker', (e) => e.event === 'exit' && e.id === 1 && e.code === 3);
-    await master.waitEvent('worker', (e) => e.event === 'ready' && e.id === 2);
+    const crash = await master.waitEvent('worker', (e) => e.event === 'exit' && e.id === 1 && e.code === 3);
+    // A scheduled crash restart keeps the pool unsettled until its replacement serves.
+    const afterCrash = master.events.indexOf(await master.waitSettled(master.events.indexOf(crash)));
+    const ready2 = master.events.findIndex((e) => e.kind === 'worker' && e.event === 'ready' && e.id === 2);
+    assert.ok(ready2 > 0 && ready2 < afterCrash, 'settled only once the replacement was ready');
     for (let i = 0; i < 5; i++) assert.equal((await get(master.url)).status, 200);
-    await master.waitEvent('worker', (e) => e.event === 'recycle' && e.id === 2);
-    await master.waitEvent('worker', (e) => e.event === 'ready' && e.id === 3);
+    const recycle = await master.waitEvent('worker', (e) => e.event === 'recycle' && e.id === 2);
+    // And a recycle until the recycled worker has drained and exited.
+    const afterRecycle = master.events.indexOf(await master.waitSettled(master.events.indexOf(recycle)));
+    const done = (kind: string, id: number) => master.events.findIndex((e) => e.kind === 'worker' && e.event === kind && e.id === id);
+    assert.ok(done('ready', 3) < afterRecycle && done('exit', 2) > 0 && done('exit', 2) < afterRecycle, master.events.slice(master.events.indexOf(recycle)).map((e) => e.kind + (e.kind === 'worker' ? `:${e.event}:${e.id}` : '')).join(' '));
     assert.equal((await get(master.url)).status, 200);
   });
 
