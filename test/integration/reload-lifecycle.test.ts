@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ControlClient } from '../../server/control/client';
+import type { MasterStatus } from '../../server/protocol';
+import { readStateFile } from '../../server/state-file';
 import { get } from '../helpers/http';
 import { runCli, startMaster } from '../helpers/master';
 import { makeProject, versionApp, writeFile } from '../helpers/project';
@@ -90,10 +93,15 @@ describe('reload lifecycle', function () {
     const app = `${versionApp(1)}
 if (process.env.SMOOTH_RELOAD_WORKER_ID === '1') setTimeout(() => process.exit(3), 300);
 `;
-    const dir = makeProject({ 'app.js': app, 'smooth-reload.config.json': JSON.stringify({ restart: { maxRequests: 5 } }) });
+    const dir = makeProject({ 'app.js': app, 'smooth-reload.config.json': JSON.stringify({ restart: { maxRequests: 5, backoffInitialMs: 1500 } }) });
     const master = await startMaster(dir, ['app.js', '--no-watch']);
+    const read = readStateFile(dir);
+    assert.ok(read.ok);
+    const client = await ControlClient.connect(read.state);
     const crash = await master.waitEvent('worker', (e) => e.event === 'exit' && e.id === 1 && e.code === 3);
     // A scheduled crash restart keeps the pool unsettled until its replacement serves.
+    const during = await client.request<MasterStatus>({ type: 'status' }).finally(() => client.close());
+    assert.equal(during.settled, false, 'not settled while the restart waits out its backoff');
     const afterCrash = master.events.indexOf(await master.waitSettled(master.events.indexOf(crash)));
     const ready2 = master.events.findIndex((e) => e.kind === 'worker' && e.event === 'ready' && e.id === 2);
     assert.ok(ready2 > 0 && ready2 < afterCrash, 'settled only once the replacement was ready');
