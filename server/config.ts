@@ -87,6 +87,13 @@ export const ConfigSchema = z
     allowRemote: z.boolean().default(false),
     /** Host names answered besides localhost, IP literals and `host` (server/front/host-policy.ts); true: any. */
     allowedHosts: z.union([z.literal(true), z.array(z.string().min(1))]).default([]),
+    /**
+     * Workers run under a debugger: one stopped at a breakpoint (silent heartbeat) is never timed
+     * out, killed or sent new requests while others serve. `inspect`: each worker opens its own
+     * inspector on a free port (implies `debug`).
+     */
+    debug: z.boolean().default(false),
+    inspect: z.boolean().default(false),
     /** Serve TLS: true for a self-signed certificate made for the project, or the user's key and certificate files. */
     https: z.union([z.boolean(), z.object({ key: z.string().min(1), cert: z.string().min(1) }).strict()]).default(false),
     workers: z.number().int().min(1).max(64).default(1),

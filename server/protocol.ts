@@ -53,6 +53,10 @@ export const WorkerInfo = z.object({
   rssBytes: z.number().optional(),
   /** Under observation in a canary reload: takes a share of requests, not yet promoted. */
   canary: z.boolean().optional(),
+  /** Debug mode: stopped in the debugger (its heartbeat is silent); never timed out or killed while so. */
+  paused: z.boolean().optional(),
+  /** `serve --inspect`: the worker's inspector, for Chrome DevTools or another IDE. */
+  inspector: z.string().optional(),
   latencyMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfo>;
@@ -142,10 +146,12 @@ export const MasterEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('state'), state: MasterStatus.shape.state, url: z.string(), workers: z.number().int() }),
   z.object({
     kind: z.literal('worker'),
-    event: z.enum(['spawn', 'ready', 'draining', 'exit', 'killed', 'crash', 'recycle']),
+    event: z.enum(['spawn', 'ready', 'draining', 'exit', 'killed', 'crash', 'recycle', 'paused', 'resumed']),
     id: z.number().int(),
     pid: z.number().int().optional(),
     generation: z.number().int(),
+    /** On `ready` with `serve --inspect`: the worker's inspector. */
+    inspector: z.string().optional(),
     code: z.number().int().nullable().optional(),
     signal: z.string().nullable().optional(),
     detail: z.string().optional(),

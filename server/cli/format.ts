@@ -34,6 +34,9 @@ export function formatEvent(e: MasterEvent, cwd: string): string | undefined {
       return `[${time()}] ✗ reload #${e.id} failed after ${e.durationMs} ms; the previous workers keep serving\n${e.finding ? formatFinding(e.finding, cwd) : ''}`;
     case 'worker':
       if (e.event === 'crash' || e.event === 'killed' || e.event === 'recycle') return `[${time()}] worker ${e.id} ${e.event}${e.detail ? `: ${e.detail}` : ''}`;
+      if (e.event === 'ready' && e.inspector) return `[${time()}] worker ${e.id} (generation ${e.generation}, pid ${e.pid}) inspector: ${e.inspector}`;
+      if (e.event === 'paused') return `[${time()}] worker ${e.id} paused in the debugger: not timed out or killed, new requests go to the others`;
+      if (e.event === 'resumed') return `[${time()}] worker ${e.id} resumed`;
       return undefined;
     case 'findings':
       return e.findings.length ? e.findings.map((f) => formatFinding(f, cwd)).join('\n') : undefined;

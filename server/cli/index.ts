@@ -63,6 +63,8 @@ export function buildProgram(out: Printer): Command {
     .option('--host <host>', 'address to listen on (loopback unless --allow-remote)')
     .option('--allow-remote', 'allow a non-loopback --host')
     .option('--allowed-hosts <hosts>', 'comma-separated host names answered besides localhost and IP literals (".example.com": a domain and its subdomains; "all": any)', hostsArg)
+    .option('--debug', 'workers run under a debugger (VS Code\'s Start with Debugger passes it): a worker stopped at a breakpoint is never timed out or killed')
+    .option('--inspect', 'each worker opens its own inspector on a free port (printed, and in "status --json"), for Chrome DevTools or another IDE; implies --debug')
     .option('--https', 'serve TLS with a self-signed certificate made for this project (or "https": {"key", "cert"} in the config file)')
     .option('-w, --workers <n>', 'number of workers', intArg('--workers', 1, 64))
     .option('--no-watch', 'do not watch files (an editor, "smooth-reload changed" or "smooth-reload reload" drives reloads)')
@@ -82,6 +84,8 @@ export function buildProgram(out: Printer): Command {
         allowRemote: opts.allowRemote,
         allowedHosts: opts.allowedHosts,
         ...(opts.https ? { https: true } : {}),
+        ...(opts.debug || opts.inspect ? { debug: true } : {}),
+        ...(opts.inspect ? { inspect: true } : {}),
         workers: opts.workers,
         logLevel: opts.logLevel,
         nodeArgs: opts.nodeArg,

@@ -1,6 +1,7 @@
 /** The canary's observation window (timers and exits); the verdict itself is `canaryVerdict` (pure). */
 import type { Finding } from '../protocol';
 import { canaryFailedFinding, canaryVerdict, countsSince, type CanaryVerdict } from './canary';
+import { pauseAwareTimeout } from './pause-watch';
 import type { Worker } from './worker';
 
 export interface CanaryWindow {
@@ -43,12 +44,12 @@ function untilExitOr(worker: Worker, ms: number): Promise<boolean> {
   });
 }
 
-/** Resolves when the worker has no request in flight, or after `ms`. */
+/** Resolves when the worker has no request in flight, or after `ms` of it not being paused in the debugger. */
 function untilIdleOr(worker: Worker, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const cancel = pauseAwareTimeout(worker, ms, resolve);
     worker.once('idle', () => {
-      clearTimeout(timer);
+      cancel();
       resolve();
     });
   });

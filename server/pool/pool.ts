@@ -20,6 +20,7 @@ import { CanaryShare } from './canary';
 import { pickWorker, servingWorkers, type Observed } from './routing';
 import { watchCanary } from './canary-watch';
 import { HeldRequests } from './held-requests';
+import { untilDoneOrPaused } from './pause-watch';
 import { drainAndStop } from './shutdown';
 import { Rollout, switchLive } from './rollout';
 import { SnapshotHistory, keepingSnapshot, replacementSpec, rollbackPlan, runningSnapshot, type KeptSnapshot } from './snapshot';
@@ -172,6 +173,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.evidenceTimers.clear();
     this.held.wake();
     const all = [...this.live, ...this.retiring];
+    // Stopping the master stops every worker, paused in a debugger or not.
+    for (const w of all) w.ignorePauses();
     this.live = [];
     await Promise.allSettled([...all.map((w) => this.retire(w)), this.standbys.on('close')]);
   }
@@ -248,7 +251,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.progress(reloadId, `switched ${count} worker${count > 1 ? 's' : ''} to generation ${generation}`);
     }
     // Old workers beyond the target (workers was lowered) leave too.
-    drains.push(...rollout.leftovers().map((w) => this.retire(w)));
+    drains.push(...rollout.leftovers().map((w) => untilDoneOrPaused(w, this.retire(w))));
     if (drains.length) this.progress(reloadId, `draining ${drains.length} old worker${drains.length > 1 ? 's' : ''}`);
     await Promise.allSettled(drains);
     this.liveSpec = spec;
@@ -261,7 +264,9 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.live = switchLive(this.live, leaving, fresh);
     for (const w of fresh) this.watchLive(w);
     this.held.wake();
-    return leaving.map((w) => this.retire(w));
+    // A worker paused in the debugger drains when the user resumes: the reload does not wait for it
+    // (the next save must not queue behind a breakpoint); it keeps the pool unsettled meanwhile.
+    return leaving.map((w) => untilDoneOrPaused(w, this.retire(w)));
   }
 
   /** Route the canary its share for the window, then judge it (`canary-watch.ts`); a finding when it must be rolled back. */

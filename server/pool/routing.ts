@@ -7,6 +7,8 @@ import type { CanaryShare } from './canary';
 export interface Routable {
   state: string;
   inFlight: number;
+  /** Stopped in the debugger: new requests go to the others while any is running. */
+  paused?: boolean;
 }
 
 export interface Observed<W> {
@@ -15,11 +17,12 @@ export interface Observed<W> {
 }
 
 export function pickWorker<W extends Routable>(live: readonly W[], canary: Observed<W> | undefined, avoid?: W): W | undefined {
-  if (canary && canary.worker.state === 'ready' && canary.worker !== avoid && canary.share.take()) return canary.worker;
+  if (canary && canary.worker.state === 'ready' && !canary.worker.paused && canary.worker !== avoid && canary.share.take()) return canary.worker;
   let best: W | undefined;
   for (const w of live) {
     if (w.state !== 'ready' || w === avoid) continue;
-    if (!best || w.inFlight < best.inFlight) best = w;
+    // A running worker beats a paused one; among equals, the least busy.
+    if (!best || (best.paused && !w.paused) || (!!best.paused === !!w.paused && w.inFlight < best.inFlight)) best = w;
   }
   return best;
 }

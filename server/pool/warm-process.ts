@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { STANDBY_ENV, isWorkerMessage, type GoMessage } from '../runners/worker-messages';
-import { workerBaseEnv, type WorkerSpec } from './worker-spec';
+import { nodeWorkerArgs, workerBaseEnv, type WorkerSpec } from './worker-spec';
 
 /**
  * A Node process booted ahead of the next reload: Node and the safe preloads are loaded, the app
@@ -23,7 +23,7 @@ export class WarmProcess {
 
   constructor(readonly spec: WorkerSpec) {
     this.env = { ...workerBaseEnv(spec), [STANDBY_ENV]: '1' };
-    this.child = spawn(spec.nodePath, ['--require', spec.bootstrapPath, ...spec.nodeArgs, spec.standbyPath], {
+    this.child = spawn(spec.nodePath, nodeWorkerArgs(spec, spec.standbyPath), {
       cwd: spec.cwd,
       env: this.env,
       // Output stays in the pipes (paused) until a Worker takes the process and reads it.

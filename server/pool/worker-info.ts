@@ -24,6 +24,8 @@ export function describe(w: Worker): WorkerInfo {
     errors: w.errors,
     startedAt: w.startedAt,
     ...(rss !== undefined ? { rssBytes: rss } : {}),
+    ...(w.paused ? { paused: true } : {}),
+    ...(w.inspectorUrl ? { inspector: w.inspectorUrl } : {}),
     ...(sorted.length ? { latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) } } : {}),
   };
 }
@@ -34,9 +36,11 @@ export function announceWorker(worker: Worker, logger: Logger, emit: (e: MasterE
   const pid = () => (worker.pid ? { pid: worker.pid } : {});
   worker.on('log', (level, line) => logger.log(level === 'error' ? 'warn' : 'info', line, id));
   worker.once('ready', () => {
-    emit({ kind: 'worker', event: 'ready', id, generation, ...pid() });
+    emit({ kind: 'worker', event: 'ready', id, generation, ...pid(), ...(worker.inspectorUrl ? { inspector: worker.inspectorUrl } : {}) });
     onReady();
   });
+  worker.on('paused', () => emit({ kind: 'worker', event: 'paused', id, generation, ...pid() }));
+  worker.on('resumed', () => emit({ kind: 'worker', event: 'resumed', id, generation, ...pid() }));
   worker.once('exit', (info) => emit({ kind: 'worker', event: info.killed ? 'killed' : 'exit', id, generation, ...pid(), code: info.code, signal: info.signal }));
   // After the constructor's caller had a chance to start it: the pid is known then.
   queueMicrotask(() => emit({ kind: 'worker', event: 'spawn', id, generation, ...pid() }));

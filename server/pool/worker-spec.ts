@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ResolvedConfig } from '../config';
 import { envFilePath, liveWorkerEnv } from '../env-file';
 import { withoutMasterOnlyEnv } from '../node-flags';
+import { HEARTBEAT_ENV } from '../runners/worker-messages';
 
 /** `distDir`: where bootstrap.js, worker-shim.js and standby.js are; `extraEnv` goes over the config's and the file's variables. */
 export function workerSpecFor(config: ResolvedConfig, distDir: string, options: { nodePath?: string; extraEnv?: Record<string, string> } = {}): WorkerSpec {
@@ -24,6 +25,9 @@ export function workerSpecFor(config: ResolvedConfig, distDir: string, options: 
     standbyPath: path.join(distDir, 'standby.js'),
     readiness: config.readiness,
     publicPort: config.port,
+    // Debug mode: a heartbeat every 250 ms tells a worker stopped at a breakpoint from a running one.
+    ...(config.debug || config.inspect ? { heartbeatMs: 250 } : {}),
+    ...(config.inspect ? { inspect: true } : {}),
   };
 }
 
@@ -42,10 +46,20 @@ export interface WorkerSpec {
   readiness: { mode: 'listen' | 'explicit' | 'http'; path: string; timeoutMs: number };
   /** Used in messages: the port the app asked for, as configured. */
   publicPort: number;
+  /** Debug mode (`serve --debug`): the workers' heartbeat interval (pause-watch.ts). */
+  heartbeatMs?: number;
+  /** `serve --inspect`: each Node worker opens its inspector on a free port. */
+  inspect?: boolean;
 }
 
 /** The environment every Node or command worker starts with, before its own id and generation. */
 export function workerBaseEnv(spec: WorkerSpec): Record<string, string> {
-  return { ...withoutMasterOnlyEnv(process.env), ...spec.env, SMOOTH_RELOAD_WORKER: '1' };
+  return { ...withoutMasterOnlyEnv(process.env), ...spec.env, SMOOTH_RELOAD_WORKER: '1', ...(spec.heartbeatMs ? { [HEARTBEAT_ENV]: String(spec.heartbeatMs) } : {}) };
+}
+
+/** A Node worker's (or warm standby's) command line: the bootstrap first, then the user's Node arguments and `main`. */
+export function nodeWorkerArgs(spec: WorkerSpec, main: string): string[] {
+  // --inspect: a free port of its own per process, reported by the bootstrap (inspector.url()).
+  return [...(spec.inspect ? ['--inspect=127.0.0.1:0'] : []), '--require', spec.bootstrapPath, ...spec.nodeArgs, main];
 }
 

@@ -7,10 +7,11 @@ import { EventEmitter } from 'node:events';
 import { isWorkerMessage, type SignalListener } from '../runners/worker-messages';
 import { descendants, listeningPorts } from '../runners/proc-info';
 import { bootError, crashError, timeoutError } from './boot-failure';
+import { PauseWatch, pauseAwareTimeout } from './pause-watch';
 import { freePort, probeHttp, waitForPort } from './probes';
 import { Readiness, type ReadinessStep } from './readiness';
 import { WarmProcess } from './warm-process';
-import { workerBaseEnv, type WorkerSpec } from './worker-spec';
+import { nodeWorkerArgs, workerBaseEnv, type WorkerSpec } from './worker-spec';
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
 
@@ -45,6 +46,9 @@ export interface WorkerEvents {
   exit: [info: ExitInfo];
   idle: [];
   loaded: [files: { file: string; sha1: string }[]];
+  /** Debug mode: stopped in the debugger, and going again (pause-watch.ts). */
+  paused: [];
+  resumed: [];
 }
 
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -69,6 +73,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly failures: { method: string; path: string; status: number }[] = [];
   /** The first lines the worker wrote to stderr, for findings about a worker that boots but fails. */
   readonly firstErrors: string[] = [];
+  /** `serve --inspect`: this worker's inspector (ws://127.0.0.1:port/id). */
+  inspectorUrl: string | undefined;
+  private pauseWatch: PauseWatch | undefined;
+  /** Set when the master stops: pauses no longer hold timers back. */
+  private pausesIgnored = false;
 
   constructor(
     readonly id: number,
@@ -77,6 +86,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
   ) {
     super();
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  /** Debug mode: stopped in the debugger right now (its heartbeat is silent). */
+  get paused(): boolean {
+    return !!this.pauseWatch?.paused && !this.pausesIgnored && this.alive;
+  }
+
+  /** The master is stopping: a paused worker is stopped like any other (its timers run out). */
+  ignorePauses(): void {
+    if (this.pausesIgnored) return;
+    const wasPaused = this.paused;
+    this.pausesIgnored = true;
+    if (wasPaused) this.emit('resumed');
   }
 
   /** A command worker (`--command`): the process is a shim, the app runs below it. */
@@ -125,18 +147,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (spec.command) {
       return spawn(spec.nodePath, [spec.shimPath, spec.command], { cwd: spec.cwd, env: { ...env, PORT: String(commandPort), HOST: '127.0.0.1' }, stdio });
     }
-    return spawn(spec.nodePath, ['--require', spec.bootstrapPath, ...spec.nodeArgs, spec.entry!], { cwd: spec.cwd, env, stdio });
+    return spawn(spec.nodePath, nodeWorkerArgs(spec, spec.entry!), { cwd: spec.cwd, env, stdio });
   }
 
   /** Phase 2: for the process's whole life, its loaded-files reports and its exit. */
   private follow(child: ChildProcess): void {
+    if (this.spec.heartbeatMs && !this.spec.command) this.pauseWatch = new PauseWatch(this.spec.heartbeatMs, (paused) => !this.pausesIgnored && this.emit(paused ? 'paused' : 'resumed'));
     child.on('message', (message) => {
-      if (isWorkerMessage(message) && message.type === 'smooth-reload:loaded') {
+      if (!isWorkerMessage(message)) return;
+      if (message.type === 'smooth-reload:alive') this.pauseWatch?.beat();
+      else if (message.type === 'smooth-reload:inspector') this.inspectorUrl = message.url;
+      else if (message.type === 'smooth-reload:loaded') {
         this.loadedFiles = message.files;
         this.emit('loaded', message.files);
       }
     });
     child.on('exit', (code, signal) => {
+      this.pauseWatch?.close();
       this.state = 'exited';
       this.exitInfo = { code, signal, planned: this.planned, killed: this.killed };
       this.resolveExited(this.exitInfo);
@@ -155,7 +182,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const done = (err?: Error) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cancelTimer();
         child.off('message', onMessage);
         child.off('exit', onExit);
         if (err) reject(err);
@@ -176,10 +203,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       };
       // Give stderr a moment to flush its last chunk before parsing it.
       const onExit = () => setImmediate(() => done(crashError(this.stderrTail, { code: child.exitCode, signal: child.signalCode })));
-      const timer = setTimeout(() => {
+      // A worker stopped at a breakpoint while booting is not late: the clock waits for it.
+      const cancelTimer = pauseAwareTimeout(this, spec.readiness.timeoutMs, () => {
         const found = spec.command && !readiness.listened && this.pid ? listeningPorts(this.pid) : [];
         done(timeoutError(spec, { listened: readiness.listened, commandPort, found, healthError }));
-      }, spec.readiness.timeoutMs);
+      });
       child.on('message', onMessage);
       child.on('exit', onExit);
       child.on('error', (err) => done(bootError('SR_SPAWN_FAILED', `cannot start the worker: ${err.message}`, `check "nodePath" (${spec.nodePath}) in the config`)));
@@ -197,12 +225,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.state === 'ready' || this.state === 'starting') this.state = 'draining';
     if (this.inFlight === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      // A request paused in the debugger finishes (on this worker's code) once the user resumes.
+      const cancel = pauseAwareTimeout(this, timeoutMs, () => {
         this.off('idle', onIdle);
         resolve(false);
-      }, timeoutMs);
+      });
       const onIdle = () => {
-        clearTimeout(timer);
+        cancel();
         resolve(true);
       };
       this.once('idle', onIdle);
@@ -271,8 +300,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return this.stopPromise;
     }
     this.state = 'stopping';
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => {
+    let cancelKill = () => undefined as void;
+    const terminate = () => {
+      child.kill('SIGTERM');
+      // Paused in the debugger after SIGTERM, it cannot run its handler yet: it is not killed meanwhile.
+      cancelKill = pauseAwareTimeout(this, killTimeoutMs, () => kill());
+    };
+    const kill = () => {
       this.killed = true;
       // A command's app runs in its own process group under the shim; a SIGKILL cannot be forwarded, so kill that tree too.
       const tree = this.spec.command && child.pid ? descendants(child.pid) : undefined;
@@ -284,8 +318,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
           // Already gone.
         }
       }
-    }, killTimeoutMs);
-    this.stopPromise = this.exited.finally(() => clearTimeout(timer));
+    };
+    // SIGTERM would end a worker paused in the debugger at once (without a handler, Node does not
+    // run JavaScript for it): it waits until the user resumes.
+    if (this.paused) this.once('resumed', terminate);
+    else terminate();
+    this.stopPromise = this.exited.finally(() => {
+      this.off('resumed', terminate);
+      cancelKill();
+    });
     return this.stopPromise;
   }
 

@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import Module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { SNAPSHOT_DIR_ENV, SNAPSHOT_FROM_ENV, keepInSnapshot, readSnapshot } from './snapshot-files';
-import { STANDBY_ENV, isGoMessage, type SignalListener, type WorkerMessage } from './worker-messages';
+import { HEARTBEAT_ENV, STANDBY_ENV, isGoMessage, type SignalListener, type WorkerMessage } from './worker-messages';
 
 const send = (message: WorkerMessage): void => {
   if (process.connected && process.send) process.send(message);
@@ -31,6 +31,16 @@ if (process.send) {
   // A 'disconnect' listener refs the channel; unref it so an app that closes its server on
   // SIGTERM can still exit on its own, as it would without us.
   (process as unknown as { channel?: { unref(): void } }).channel?.unref();
+}
+
+// ---- debugging -------------------------------------------------------------
+// A heartbeat while the main thread runs: at a breakpoint it stops, and the master, hearing
+// nothing, knows the worker is paused and must not be timed out or killed.
+const heartbeatMs = Number(process.env[HEARTBEAT_ENV] ?? 0);
+if (heartbeatMs > 0 && process.send) setInterval(() => send({ type: 'smooth-reload:alive' }), heartbeatMs).unref();
+if (process.send && process.execArgv.some((a) => a.startsWith('--inspect'))) {
+  const url = (require('node:inspector') as typeof import('node:inspector')).url();
+  if (url) send({ type: 'smooth-reload:inspector', url });
 }
 
 // ---- per-worker settings ---------------------------------------------------

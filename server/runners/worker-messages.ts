@@ -12,7 +12,17 @@ export type WorkerMessage =
    */
   | { type: 'smooth-reload:handles'; resources: string[]; listeners?: SignalListener[] }
   /** A warm standby is booted and waits for `go`; `preloaded` lists app files it compiled already (it must then not be used). */
-  | { type: 'smooth-reload:standby'; preloaded: string[] };
+  | { type: 'smooth-reload:standby'; preloaded: string[] }
+  /**
+   * Debug mode (`serve --debug`): sent every HEARTBEAT_ENV ms from the main thread. A worker
+   * stopped at a breakpoint runs no JavaScript, so its silence is how the master knows it is paused.
+   */
+  | { type: 'smooth-reload:alive' }
+  /** The worker's inspector address (`serve --inspect`), for Chrome DevTools or another IDE. */
+  | { type: 'smooth-reload:inspector'; url: string };
+
+/** Set in a worker's environment in debug mode: the heartbeat interval, in ms. */
+export const HEARTBEAT_ENV = 'SMOOTH_RELOAD_HEARTBEAT_MS';
 
 /** A SIGTERM/SIGINT listener of a worker, located through the inspector (1-based line and column). */
 export interface SignalListener {
