@@ -23,8 +23,15 @@ export const SAFE_PRELOADS = new Set([
 /** The packages of those preloads: a path inside one of them (`…/node_modules/tsx/dist/loader.mjs`) is as safe. */
 const SAFE_PACKAGES = new Set(['tsx', 'ts-node', '@swc-node/register', 'esbuild-register', '@babel/register', 'source-map-support']);
 
+/**
+ * VS Code's JavaScript debugger attaches child processes through NODE_OPTIONS
+ * (`--require …/ms-vscode.js-debug/src/bootloader.js`): it connects the inspector and reads
+ * nothing of the app, so a standby started under it is attached before the app's code runs.
+ */
+const JS_DEBUG_BOOTLOADER = /[\\/]ms-vscode\.js-debug(?:-nightly)?(?:-[\d.]+)?[\\/]src[\\/]bootloader\.js$/;
+
 function isSafePreload(value: string): boolean {
-  if (SAFE_PRELOADS.has(value)) return true;
+  if (SAFE_PRELOADS.has(value) || JS_DEBUG_BOOTLOADER.test(value)) return true;
   const inPackage = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(path.normalize(value.replace(/^file:\/\//, '')));
   return !!inPackage && SAFE_PACKAGES.has(inPackage[1].replace(/\\/g, '/'));
 }

@@ -12,6 +12,14 @@ describe('standby policy: which Node arguments a warm standby may run', () => {
     assert.equal(standbyBlocker(['--require', 'file:///repo/node_modules/@swc-node/register/index.js']), undefined);
   });
 
+  it("allows VS Code's JavaScript debugger bootloader (Start with Debugger), and only that file of it", () => {
+    const ext = '/home/me/.vscode-server/bin/abc/extensions/ms-vscode.js-debug/src';
+    assert.equal(standbyBlocker([], `--require "${ext}/bootloader.js"`), undefined);
+    assert.equal(standbyBlocker([], `--require "/Applications/Visual Studio Code.app/Contents/Resources/app/extensions/ms-vscode.js-debug/src/bootloader.js" --import tsx`), undefined);
+    assert.match(standbyBlocker([], `--require "${ext}/other.js"`) ?? '', /preloads/);
+    assert.match(standbyBlocker([], '--require /repo/ms-vscode.js-debug/src/bootloader.js.evil') ?? '', /preloads/);
+  });
+
   it('refuses a preload of the app\'s own files, in every spelling, naming it', () => {
     assert.match(standbyBlocker(['--require', './setup.js'])!, /nodeArgs preloads \.\/setup\.js \(--require\)/);
     assert.match(standbyBlocker(['-r', '/abs/setup.js'])!, /\/abs\/setup\.js/);
