@@ -30,3 +30,8 @@ export function finding(code: string, severity: Severity, message: string, fix: 
     ...(related?.length ? { related } : {}),
   };
 }
+
+/** A bug in Smooth Reload itself, not in the app. */
+export function internalFinding(message: string): Finding {
+  return finding('SR_INTERNAL', 'error', message, 'this is a bug in Smooth Reload: please report it with the master\'s output (smooth-reload serve --log-level debug)');
+}

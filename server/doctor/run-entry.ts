@@ -56,7 +56,7 @@ export async function runEntryOnce(options: RunOptions): Promise<RunReport> {
   } catch (err) {
     if (!(err instanceof WorkerBootError)) throw err;
     const f = err.finding;
-    return { runs, ready: false, exited: true, evidence: { resources: [], listeners: [] }, heldStream: false, findings: [{ docs: `docs/troubleshooting.md#${f.code.toLowerCase()}`, ...f }] };
+    return { runs, ready: false, exited: true, evidence: { resources: [], listeners: [] }, heldStream: false, findings: [f] };
   }
   const readyMs = Date.now() - started;
   const held = await holdConnection(worker.port!, config.readiness.path || '/');

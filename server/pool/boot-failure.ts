@@ -1,6 +1,7 @@
 /**
  * Why a worker did not become ready, as a finding (pure: the worker passes what it saw).
  */
+import { finding } from '../finding';
 import type { Finding } from '../protocol';
 import { parseBootError } from '../runners/boot-error';
 import type { WorkerSpec } from './worker-spec';
@@ -15,7 +16,7 @@ export class WorkerBootError extends Error {
 const DEFAULT_FIX = 'fix the cause and save again; the previous workers keep serving until then';
 
 export function bootError(code: string, message: string, fix = DEFAULT_FIX): WorkerBootError {
-  return new WorkerBootError({ code, severity: 'error', message, fix });
+  return new WorkerBootError(finding(code, 'error', message, fix));
 }
 
 /** The process exited before it was ready: the error it printed (SR_BOOT_CRASH, SR_PORT_IN_USE). */
@@ -24,18 +25,18 @@ export function crashError(stderrTail: string, exit: { code: number | null; sign
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   if (!parsed) return bootError('SR_BOOT_CRASH', `new worker ${how} before it was ready${stderrTail.trim() ? `: ${lastLine(stderrTail)}` : ' and printed nothing'}`);
   const inUse = /EADDRINUSE/.test(parsed.message);
-  return new WorkerBootError({
-    code: inUse ? 'SR_PORT_IN_USE' : 'SR_BOOT_CRASH',
-    severity: 'error',
-    message: `new worker ${how} before it was ready: ${parsed.message}`,
-    ...(parsed.file ? { file: parsed.file } : {}),
-    ...(parsed.line ? { line: parsed.line } : {}),
-    ...(parsed.column ? { column: parsed.column } : {}),
-    fix: inUse
-      ? 'a second server in the app listens on a fixed port; only the first listen() is redirected. Close the other process or make that port configurable.'
-      : 'fix the error and save again; the previous workers keep serving until then',
-    related: parsed.frames.slice(0, 5).map((f) => ({ file: f.file, line: f.line, message: 'called from here' })),
-  });
+  return new WorkerBootError(
+    finding(
+      inUse ? 'SR_PORT_IN_USE' : 'SR_BOOT_CRASH',
+      'error',
+      `new worker ${how} before it was ready: ${parsed.message}`,
+      inUse
+        ? 'a second server in the app listens on a fixed port; only the first listen() is redirected. Close the other process or make that port configurable.'
+        : 'fix the error and save again; the previous workers keep serving until then',
+      parsed,
+      parsed.frames.slice(0, 5).map((f) => ({ file: f.file, line: f.line, message: 'called from here' })),
+    ),
+  );
 }
 
 export interface TimeoutFacts {

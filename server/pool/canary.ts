@@ -3,6 +3,7 @@
  * `share` of new requests for the observation window; then its error rate is compared with the
  * old generation's over the same window.
  */
+import { finding } from '../finding';
 import type { Finding } from '../protocol';
 import { parseBootError } from '../runners/boot-error';
 
@@ -94,13 +95,11 @@ export function canaryFailedFinding(c: FailedCanary): Finding {
   const windowLines = c.errorLines.slice(c.bootLines);
   const lines = windowLines.length ? windowLines : c.errorLines;
   const where = parseBootError(lines.join('\n'));
-  return {
-    code: 'SR_CANARY_FAILED',
-    severity: 'error',
-    message: `${c.crashed ? `canary worker ${c.id} crashed while observed` : `canary worker ${c.id} ${c.stats}`}; rolled back to generation ${c.generation}.${top.length ? ` Failing: ${top.join(', ')}.` : ''}${lines.length ? ` First error logged: ${lines[0].slice(0, 300)}` : ''}`,
-    ...(where?.file ? { file: where.file } : {}),
-    ...(where?.line ? { line: where.line } : {}),
-    fix: 'fix the failing requests and save again; the old generation keeps serving all traffic meanwhile',
-    docs: 'docs/troubleshooting.md#sr_canary_failed',
-  };
+  return finding(
+    'SR_CANARY_FAILED',
+    'error',
+    `${c.crashed ? `canary worker ${c.id} crashed while observed` : `canary worker ${c.id} ${c.stats}`}; rolled back to generation ${c.generation}.${top.length ? ` Failing: ${top.join(', ')}.` : ''}${lines.length ? ` First error logged: ${lines[0].slice(0, 300)}` : ''}`,
+    'fix the failing requests and save again; the old generation keeps serving all traffic meanwhile',
+    { file: where?.file, line: where?.line },
+  );
 }

@@ -3,6 +3,7 @@
  * that doubles up to a maximum, until `limit` crashes fall within `windowMs`; then stop
  * restarting until a reload succeeds (`reset`). The pool owns the timers; this owns the decision.
  */
+import { finding } from '../finding';
 import type { Finding } from '../protocol';
 import { Backoff, CrashLoopGuard } from './restart-policy';
 
@@ -50,12 +51,7 @@ export class CrashSupervisor {
 }
 
 export function crashLoopFinding(crashes: number, windowMs: number): Finding {
-  return {
-    code: 'SR_CRASH_LOOP',
-    severity: 'error',
-    message: `workers crashed ${crashes} times within ${windowMs} ms; no more automatic restarts`,
-    fix: 'look at the worker output for the error, fix it and save (or run "smooth-reload reload") to start again',
-  };
+  return finding('SR_CRASH_LOOP', 'error', `workers crashed ${crashes} times within ${windowMs} ms; no more automatic restarts`, 'look at the worker output for the error, fix it and save (or run "smooth-reload reload") to start again');
 }
 
 /**

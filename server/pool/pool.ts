@@ -9,6 +9,7 @@
  * `crash-supervisor.ts` (backoff, crash loop), `recycle.ts` (maxRequests),
  * `runners/standby-policy.ts` (standbys, run by `standbys.ts`).
  */
+import { internalFinding } from '../finding';
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../config';
 import type { Logger } from '../logger';
@@ -192,7 +193,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       const finding = batch.kind === 'restart' ? await this.restartAll(id) : batch.kind === 'rollback' ? await this.rollback(id) : await this.rollAll(id);
       result = { id, ok: !finding, durationMs: Date.now() - started, generation: this.generation, ...(finding ? { finding } : {}) };
     } catch (err) {
-      const finding: Finding = { code: 'SR_INTERNAL', severity: 'error', message: `reload failed inside the master: ${(err as Error).stack ?? err}` };
+      const finding = internalFinding(`reload failed inside the master: ${(err as Error).stack ?? err}`);
       result = { id, ok: false, durationMs: Date.now() - started, generation: this.generation, finding };
     }
     this.lastReload = { ...result, at: Date.now() };
@@ -417,6 +418,6 @@ export class Pool extends EventEmitter<PoolEvents> {
 }
 
 function toFinding(err: unknown): Finding {
-  if (err instanceof WorkerBootError) return { docs: `docs/troubleshooting.md#${err.finding.code.toLowerCase()}`, ...err.finding };
-  return { code: 'SR_INTERNAL', severity: 'error', message: String((err as Error)?.stack ?? err) };
+  if (err instanceof WorkerBootError) return err.finding;
+  return internalFinding(String((err as Error)?.stack ?? err));
 }

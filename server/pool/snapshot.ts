@@ -5,6 +5,7 @@
  * rollback starts workers whose bootstrap compiles those copies instead of the files on disk;
  * the saved sources stay untouched. ES modules are not covered (the bootstrap hooks CommonJS).
  */
+import { finding } from '../finding';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR } from '../state-file';
@@ -63,13 +64,7 @@ export function runningSnapshot(spec: WorkerSpec, dir: string): WorkerSpec | und
 /** What a rollback runs: the previous generation's snapshot, or why it cannot (SR_NO_ROLLBACK). */
 export function rollbackPlan(spec: WorkerSpec, previous: KeptSnapshot | undefined): { spec: WorkerSpec; files: number } | { cannot: Finding } {
   const cannot = (why: string) => ({
-    cannot: {
-      code: 'SR_NO_ROLLBACK',
-      severity: 'warning' as const,
-      message: `cannot roll back: ${why}`,
-      fix: 'undo the change in the editor (or with git) and save; the master reloads from disk',
-      docs: 'docs/troubleshooting.md#sr_no_rollback',
-    },
+    cannot: finding('SR_NO_ROLLBACK', 'warning', `cannot roll back: ${why}`, 'undo the change in the editor (or with git) and save; the master reloads from disk'),
   });
   if (!previous) return cannot('there is no previous generation (rollback works after at least one successful reload)');
   if (spec.command) return cannot('command workers do not report the files they load, so their code is not kept');
