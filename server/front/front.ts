@@ -11,7 +11,7 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger';
 import { Affinity, type AffinityMode } from './affinity';
@@ -111,7 +111,8 @@ export class Front {
       this.connections.add(new ClientConnection(socket, this.context));
     };
     // Over TLS the connection starts once the handshake is done; ALPN says HTTP/1.1 only.
-    this.server = options.tls ? tls.createServer({ allowHalfOpen: true, noDelay: true, ALPNProtocols: ['http/1.1'] }, onSocket) : net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+    // node:tls is loaded only for https (about 1 MB of the master's memory otherwise).
+    this.server = options.tls ? (require('node:tls') as typeof tls).createServer({ allowHalfOpen: true, noDelay: true, ALPNProtocols: ['http/1.1'] }, onSocket) : net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
     if (options.tls) this.server.on('tlsClientError', (err) => this.logger.debug(`TLS handshake failed: ${err.message}`));
     this.upgrades = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 }, (_req, res) => {
       // Only upgrade requests are handed over; anything after a refused upgrade is not served here.
