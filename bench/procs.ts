@@ -1,44 +1,30 @@
-/** /proc helpers for the bench: process trees, their RSS, and leftovers (Linux only). */
-import * as fs from 'node:fs';
-import { descendants } from '../server/runners/proc-info';
-
-/** The fields of /proc/<pid>/stat after comm (state first), or undefined when the process is gone. */
-function statFields(pid: number | string): string[] | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (comm) may hold spaces and parentheses: parse after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * Process look-ups for the bench (through server/procs, so they run wherever the master does),
+ * and, run directly, what each look-up costs on each back end:
+ *   npx tsx bench/procs.ts [--calls 200]
+ */
+import { spawn } from 'node:child_process';
+import { cpuMs as procCpuMs, descendants, portableBackend, procfsBackend, processReader, processesWithCwd, rssBytes as procRssBytes } from '../server/procs';
 
 /** The roots and all their descendants that are alive now. */
 export function processTree(roots: readonly number[]): number[] {
   const all = new Set<number>();
   for (const root of roots) {
-    if (!statFields(root)) continue;
+    if (procRssBytes(root) === undefined) continue;
     all.add(root);
     for (const pid of descendants(root).pids) all.add(pid);
   }
   return [...all];
 }
 
-/** CPU time a process has used so far, user + system, in ms (0 when gone); clock ticks are 10 ms on Linux. */
+/** CPU time a process has used so far, user + system, in ms (0 when gone). */
 export function cpuMs(pid: number): number {
-  const rest = statFields(pid);
-  // Fields 14 (utime) and 15 (stime), counted from 1 with pid and comm: rest[11] and rest[12].
-  return rest ? (Number(rest[11]) + Number(rest[12])) * 10 : 0;
+  return procCpuMs(pid) ?? 0;
 }
 
 /** Resident set size of one process in bytes (0 when gone or a zombie). */
 export function rssBytes(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
+  return procRssBytes(pid) ?? 0;
 }
 
 /**
@@ -83,17 +69,53 @@ export class RssSampler {
 
 /** Processes (not zombies) whose command line or working directory is inside `root`. */
 export function processesUnder(root: string): { pid: number; cmdline: string }[] {
-  const out: { pid: number; cmdline: string }[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (!cmdline) continue;
-      const cwd = fs.readlinkSync(`/proc/${name}/cwd`);
-      if (cwd.startsWith(root) || cmdline.includes(root)) out.push({ pid: Number(name), cmdline });
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return out;
+  return processesWithCwd()
+    .filter((p) => p.cwd.startsWith(root) || p.cmdline.includes(root))
+    .map(({ pid, cmdline }) => ({ pid, cmdline }));
 }
+
+/** A shell with two children, one of them listening on a TCP port: a small command worker. */
+async function sampleTree(): Promise<{ pid: number; port: number; stop: () => void }> {
+  const script = `require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port); }); setInterval(() => {}, 1000);`;
+  const child = spawn('/bin/sh', ['-c', `sleep 600 & exec node -e "${script}"`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+  return { pid: child.pid!, port, stop: () => [child.pid!, ...descendants(child.pid!).pids].forEach((p) => process.kill(p, 'SIGKILL')) };
+}
+
+async function main(): Promise<void> {
+  const calls = Number(process.argv[process.argv.indexOf('--calls') + 1]) || 200;
+  const tree = await sampleTree();
+  const backends = [procfsBackend, portableBackend];
+  const rows: string[][] = [];
+  const questions: [string, (r: ReturnType<typeof processReader>) => unknown][] = [
+    ['processInfo(pid)', (r) => r.processInfo(tree.pid)],
+    ['childrenOf(pid)', (r) => r.childrenOf(tree.pid)],
+    ['descendants(pid)', (r) => r.descendants(tree.pid)],
+    ['rssBytes(pid)', (r) => r.rssBytes(tree.pid)],
+    ['treeRssBytes(pid)', (r) => r.treeRssBytes(tree.pid)],
+    ['listeningPorts(pid)', (r) => r.listeningPorts(tree.pid)],
+    ['portHolder(port)', (r) => r.portHolder(tree.port)],
+    ['processesWithCwd()', (r) => r.processesWithCwd()],
+  ];
+  for (const [name, ask] of questions) {
+    const row = [name];
+    for (const backend of backends) {
+      const reader = processReader(backend);
+      const n = name === 'processesWithCwd()' ? Math.ceil(calls / 10) : calls;
+      const t0 = process.hrtime.bigint();
+      // One call per macrotask, so the portable back end's per-run ps table is not reused.
+      for (let i = 0; i < n; i++) {
+        ask(reader);
+        await new Promise((r) => setImmediate(r));
+      }
+      row.push(`${(Number(process.hrtime.bigint() - t0) / 1e6 / n).toFixed(2)} ms`);
+    }
+    rows.push(row);
+  }
+  tree.stop();
+  const processes = processReader(procfsBackend).processesWithCwd().length;
+  process.stdout.write(`cost per call, ${calls} calls each (${processes} processes on this machine):\n`);
+  process.stdout.write(`| question | /proc | ps + lsof |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+}
+
+if (require.main === module) void main();

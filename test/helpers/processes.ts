@@ -1,6 +1,8 @@
-/** Process hygiene for tests: find processes that belong to a folder (cwd or argv inside it). */
-import * as fs from 'node:fs';
-import { descendants, rssBytes as procRssBytes } from '../../server/runners/proc-info';
+/**
+ * Process hygiene for tests: find processes that belong to a folder (cwd or argv inside it). It
+ * asks server/procs, the reader the master uses, so SMOOTH_RELOAD_PROCFS=off switches both.
+ */
+import * as procs from '../../server/procs';
 
 export interface ProcInfo {
   pid: number;
@@ -9,24 +11,7 @@ export interface ProcInfo {
 }
 
 export function processesUnder(root: string): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    let cmdline = '';
-    let cwd = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      continue;
-    }
-    // Zombies have an empty cmdline and are not running anything.
-    if (!cmdline) continue;
-    if (cwd.startsWith(root) || cmdline.includes(root)) out.push({ pid, cmdline, cwd });
-  }
-  return out;
+  return procs.processesWithCwd().filter((p) => p.cwd.startsWith(root) || p.cmdline.includes(root));
 }
 
 /** Wait (bounded) until no process runs under root; returns the leftovers. */
@@ -59,55 +44,18 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
   }
 }
 
-/** How many file descriptors a process has open (Linux /proc); -1 when it cannot tell. */
+/** How many file descriptors a process has open; -1 when it cannot tell. */
 export function fdCount(pid: number): number {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return -1;
-  }
+  return procs.openFdCount(pid) ?? -1;
 }
 
-/** Resident set size in bytes (VmRSS from /proc/<pid>/status); -1 when it cannot tell. */
+/** Resident set size in bytes; -1 when it cannot tell. */
 export function rssBytes(pid: number): number {
-  return procRssBytes(pid) ?? -1;
+  return procs.rssBytes(pid) ?? -1;
 }
 
 /** Every descendant of `root` (children, their children, …). */
 export function descendantsOf(root: number): number[] {
-  return descendants(root).pids;
+  return procs.descendants(root).pids;
 }
 
-/** TCP ports a process listens on (IPv4 and IPv6), from its socket fds and /proc/net/tcp*. */
-export function listeningPorts(pid: number): number[] {
-  const byInode = new Map<string, number>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = fs.readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length >= 10 && cols[3] === '0A') byInode.set(cols[9], parseInt(cols[1].split(':')[1] ?? '', 16));
-    }
-  }
-  const ports = new Set<number>();
-  let fds: string[] = [];
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return [];
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      const port = m ? byInode.get(m[1]) : undefined;
-      if (port !== undefined) ports.add(port);
-    } catch {
-      // Closed meanwhile.
-    }
-  }
-  return [...ports].sort((a, b) => a - b);
-}

@@ -1,5 +1,10 @@
-/** Facts about the machine and the current user, from /proc and /etc (Linux; empty elsewhere). */
+/**
+ * Facts about the machine and the current user, from /proc and /etc (Linux; empty elsewhere).
+ * The master's process comes from server/procs (any Unix); inotify and capabilities exist only
+ * on Linux, so they stay /proc reads.
+ */
 import * as fs from 'node:fs';
+import { processInfo } from '../../procs';
 import type { MasterFacts, MountFact, UserFacts } from './types';
 
 function read(file: string): string | undefined {
@@ -50,7 +55,7 @@ export function isWsl(): boolean {
   return /microsoft|wsl/i.test(read('/proc/sys/kernel/osrelease') ?? '');
 }
 
-/** The inotify watch limit and how many watches this user's processes already hold. */
+/** The inotify watch limit and how many watches this user's processes already hold (Linux only, as inotify). */
 export function inotify(uid: number): { maxUserWatches: number; inUse: number } | undefined {
   const max = Number((read('/proc/sys/fs/inotify/max_user_watches') ?? '').trim());
   if (!Number.isFinite(max) || max <= 0) return undefined;
@@ -101,9 +106,7 @@ export function masterFacts(stateFile: string): MasterFacts | undefined {
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  const status = read(`/proc/${pid}/status`);
-  if (status === undefined) return { pid, alive: false };
-  const uid = /^Uid:\s*(\d+)/m.exec(status);
-  const cmdline = read(`/proc/${pid}/cmdline`);
-  return { pid, alive: true, ...(uid ? { uid: Number(uid[1]) } : {}), ...(cmdline !== undefined ? { cmdline: cmdline.split('\0').filter(Boolean).join(' ') } : {}) };
+  const proc = processInfo(pid);
+  if (!proc) return { pid, alive: false };
+  return { pid, alive: true, uid: proc.uid, ...(proc.cmdline ? { cmdline: proc.cmdline } : {}) };
 }
