@@ -12,6 +12,7 @@ import type { LogLevel } from '../logger';
 import type { ChangeOutcome, MasterEvent, MasterStatus, ReloadResult } from '../protocol';
 import { readStateFile } from '../state-file';
 import { VERSION } from '../version';
+import { UNSUPPORTED_PLATFORM_EXIT, unsupportedPlatformMessage } from '../platform';
 import { CliFailure, EXIT } from './failure';
 import { formatChangeOutcome, formatEvent, formatFinding, formatStatus, type Printer } from './format';
 import { registerExtraCommands } from './extra';
@@ -28,7 +29,8 @@ function loadMaster() {
   const { ConfigError, resolveConfig } = require('../config') as typeof import('../config');
   const { Master, MasterStartError } = require('../master') as typeof import('../master');
   const { Logger } = require('../logger') as typeof import('../logger');
-  return { ConfigError, resolveConfig, Master, MasterStartError, Logger };
+  const { missingProcTools } = require('../procs') as typeof import('../procs');
+  return { ConfigError, resolveConfig, Master, MasterStartError, Logger, missingProcTools };
 }
 
 function intArg(name: string, min: number, max: number) {
@@ -76,6 +78,8 @@ export function buildProgram(out: Printer): Command {
     .option('--node-arg <arg...>', 'extra node arguments for workers, e.g. --node-arg=--import=tsx')
     .option('--stop-on-hup', 'SIGHUP stops the master instead of reloading (a terminal or VS Code task that closes sends it)')
     .action(async (entry: string | undefined, opts) => {
+      const unsupported = unsupportedPlatformMessage();
+      if (unsupported) throw new CliFailure(unsupported, UNSUPPORTED_PLATFORM_EXIT);
       const overrides: ConfigInput = {
         entry,
         command: opts.command,
@@ -91,7 +95,9 @@ export function buildProgram(out: Printer): Command {
         nodeArgs: opts.nodeArg,
         ...(opts.watch === false ? { watch: { enabled: false } } : {}),
       };
-      const { ConfigError, resolveConfig, Master, MasterStartError, Logger } = loadMaster();
+      const { ConfigError, resolveConfig, Master, MasterStartError, Logger, missingProcTools } = loadMaster();
+      // Without /proc, ps and lsof find workers' children and ports: serve still runs without them, saying what it lacks.
+      for (const missing of missingProcTools()) out.stderr(`smooth-reload: warning: ${missing.message}\n`);
       let config: ReturnType<typeof resolveConfig>;
       try {
         config = resolveConfig({ cwd: opts.cwd, configFile: opts.config, overrides, extraIgnore: opts.ignore, zeroConfig: true });

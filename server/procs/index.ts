@@ -16,6 +16,7 @@ import { procfsBackend } from './procfs';
 export type { ProcDetail } from './backend';
 export type { ListeningSocket } from './parse';
 export { ProcToolMissingError } from './portable';
+import { missingTools } from './portable';
 
 /** Which back end serves: pure, for the tests. */
 export function chooseBackend(procfsSwitch: string | undefined, hasProcfs: boolean): 'procfs' | 'ps' {
@@ -122,3 +123,8 @@ const reader = processReader(chooseBackend(process.env.SMOOTH_RELOAD_PROCFS, fs.
 export const procReader = reader.name;
 export const { processInfo, childrenOf, descendants, rssBytes, treeRssBytes, cpuMs, listeningPorts, portHolder, processesWithCwd, openFdCount } = reader;
 export { portableBackend, procfsBackend };
+
+/** What the chosen back end needs and does not find (always nothing for /proc): for a warning at start. */
+export function missingProcTools(): Error[] {
+  return procReader === 'ps' ? missingTools() : [];
+}

@@ -23,6 +23,11 @@ export class ProcToolMissingError extends Error {
   }
 }
 
+/** The tools this back end needs that are not on PATH. */
+export function missingTools(): ProcToolMissingError[] {
+  return (['ps', 'lsof'] as const).filter((tool) => (spawnSync(tool, ['-h'], { stdio: 'ignore' }).error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT').map((tool) => new ProcToolMissingError(tool));
+}
+
 /** stdout of a run; empty when the tool found nothing (both exit 1 then). */
 function run(tool: 'ps' | 'lsof', args: string[]): string {
   const r = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
