@@ -17,7 +17,8 @@ function stat(pid: number) {
   return text === undefined ? undefined : parseProcStat(text);
 }
 
-function pids(): number[] {
+/** Every pid in /proc (none without /proc). */
+export function procPids(): number[] {
   try {
     return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
   } catch {
@@ -25,20 +26,29 @@ function pids(): number[] {
   }
 }
 
-function socketInodes(pid: number, into: Set<string>): void {
+/** What each open descriptor of a process points at ("socket:[123]", "anon_inode:inotify", a path). */
+export function fdLinks(pid: number): { fd: string; target: string }[] {
   let fds: string[];
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return;
+    return [];
   }
+  const out: { fd: string; target: string }[] = [];
   for (const fd of fds) {
     try {
-      const inode = socketInode(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (inode) into.add(inode);
+      out.push({ fd, target: fs.readlinkSync(`/proc/${pid}/fd/${fd}`) });
     } catch {
       // Closed meanwhile.
     }
+  }
+  return out;
+}
+
+function socketInodes(pid: number, into: Set<string>): void {
+  for (const { target } of fdLinks(pid)) {
+    const inode = socketInode(target);
+    if (inode) into.add(inode);
   }
 }
 
@@ -57,7 +67,7 @@ export const procfsBackend: ProcessBackend = {
 
   table() {
     const rows: ProcRow[] = [];
-    for (const pid of pids()) {
+    for (const pid of procPids()) {
       const s = stat(pid);
       if (s) rows.push({ pid: s.pid, ppid: s.ppid, pgid: s.pgid, state: s.state });
     }
@@ -126,7 +136,7 @@ export const procfsBackend: ProcessBackend = {
     const inodes = new Set(listeners('self').filter((l) => l.port === port).map((l) => l.inode));
     if (!inodes.size) return [];
     const holders: number[] = [];
-    for (const pid of pids()) {
+    for (const pid of procPids()) {
       const held = new Set<string>();
       socketInodes(pid, held);
       if ([...held].some((i) => inodes.has(i))) holders.push(pid);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { processInfo } from '../../procs';
+import { fdLinks, procPids } from '../../procs/procfs';
 import type { MasterFacts, MountFact, UserFacts } from './types';
 
 function read(file: string): string | undefined {
@@ -60,31 +61,12 @@ export function inotify(uid: number): { maxUserWatches: number; inUse: number } 
   const max = Number((read('/proc/sys/fs/inotify/max_user_watches') ?? '').trim());
   if (!Number.isFinite(max) || max <= 0) return undefined;
   let inUse = 0;
-  let pids: string[] = [];
-  try {
-    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    // No /proc.
-  }
-  for (const pid of pids) {
+  for (const pid of procPids()) {
     const status = read(`/proc/${pid}/status`);
     const owner = status && /^Uid:\s*(\d+)/m.exec(status);
     if (!owner || Number(owner[1]) !== uid) continue;
-    let fds: string[];
-    try {
-      fds = fs.readdirSync(`/proc/${pid}/fdinfo`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let target = '';
-      try {
-        target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      if (target !== 'anon_inode:inotify') continue;
-      inUse += ((read(`/proc/${pid}/fdinfo/${fd}`) ?? '').match(/^inotify wd:/gm) ?? []).length;
+    for (const { fd, target } of fdLinks(pid)) {
+      if (target === 'anon_inode:inotify') inUse += ((read(`/proc/${pid}/fdinfo/${fd}`) ?? '').match(/^inotify wd:/gm) ?? []).length;
     }
   }
   return { maxUserWatches: max, inUse };
