@@ -4,6 +4,7 @@
  *   npx tsx bench/procs.ts [--calls 200]
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { cpuMs as procCpuMs, descendants, portableBackend, procfsBackend, processReader, processesWithCwd, rssBytes as procRssBytes } from '../server/procs';
 
 /** The roots and all their descendants that are alive now. */
@@ -85,7 +86,8 @@ async function sampleTree(): Promise<{ pid: number; port: number; stop: () => vo
 async function main(): Promise<void> {
   const calls = Number(process.argv[process.argv.indexOf('--calls') + 1]) || 200;
   const tree = await sampleTree();
-  const backends = [procfsBackend, portableBackend];
+  // Without /proc (macOS) only the portable back end has anything to measure.
+  const backends = fs.existsSync('/proc/self/stat') ? [procfsBackend, portableBackend] : [portableBackend];
   const rows: string[][] = [];
   const questions: [string, (r: ReturnType<typeof processReader>) => unknown][] = [
     ['processInfo(pid)', (r) => r.processInfo(tree.pid)],
@@ -113,9 +115,9 @@ async function main(): Promise<void> {
     rows.push(row);
   }
   tree.stop();
-  const processes = processReader(procfsBackend).processesWithCwd().length;
-  process.stdout.write(`cost per call, ${calls} calls each (${processes} processes on this machine):\n`);
-  process.stdout.write(`| question | /proc | ps + lsof |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+  process.stdout.write(`cost per call, ${calls} calls each (${portableBackend.table().length} processes on this machine):\n`);
+  const head = ['question', ...backends.map((b) => (b.name === 'procfs' ? '/proc' : 'ps + lsof'))];
+  process.stdout.write([head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n') + '\n');
 }
 
 if (require.main === module) void main();
