@@ -2,7 +2,8 @@
 # Installs what the test suites need beyond node_modules, skipping whatever is already there:
 #  - Debian packages: chromium (browser and workbench tests), php-cli and python3 (command
 #    workers), python3-gunicorn, nginx, uWSGI (python3 plugin), Puma and PHP-FPM (attach tests),
-#    libkrb5-dev/pkg-config (code-server build).
+#    libkrb5-dev/pkg-config (code-server build), procps and lsof (the portable process reader,
+#    scripts/test-portable-procs.sh).
 #  - A real VS Code for the extension suite: code-server + Node 24 (and Node 22), cached outside the
 #    repo in $SMOOTH_RELOAD_TOOLS (default ~/.cache/smooth-reload/tools), installed by
 #    scripts/install-vscode.sh with an environment cleaned of this npm run's variables.
@@ -23,6 +24,8 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 ls /usr/sbin/php-fpm* >/dev/null 2>&1 || need+=(php-fpm)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v ps >/dev/null || need+=(procps)
+command -v lsof >/dev/null || need+=(lsof)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
