@@ -10,13 +10,12 @@
 import * as fs from 'node:fs';
 import type { ProcDetail, ProcessBackend } from './backend';
 import type { ListeningSocket } from './parse';
-import { portableBackend } from './portable';
+import { missingTools, portableBackend } from './portable';
 import { procfsBackend } from './procfs';
 
 export type { ProcDetail } from './backend';
 export type { ListeningSocket } from './parse';
 export { ProcToolMissingError } from './portable';
-import { missingTools } from './portable';
 
 /** Which back end serves: pure, for the tests. */
 export function chooseBackend(procfsSwitch: string | undefined, hasProcfs: boolean): 'procfs' | 'ps' {
