@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ControlClient, ControlError } from '../../server/control/client';
+import { PROTOCOL_VERSION } from '../../server/protocol';
 
 describe('control client', function () {
   let wss: WebSocketServer;
@@ -58,7 +59,7 @@ describe('control client', function () {
     client = await connect();
     await assert.rejects(client.request({ type: 'status' }), (err: ControlError) => {
       assert.equal(err.code, 'SR_PROTOCOL_MISMATCH');
-      assert.match(err.message, /protocol 999 .* speaks 1: .*start it again with this one/);
+      assert.match(err.message, new RegExp(`protocol 999 .* speaks ${PROTOCOL_VERSION}: .*start it again with this one`));
       return true;
     });
     await assert.rejects(client.request({ type: 'status' }), /protocol 999/);
