@@ -15,6 +15,7 @@ import { ConfigQuickFixes } from './code-actions';
 import type { FolderEntry, Folders, Services } from './commands/context';
 import { registerCommands } from './commands/index';
 import { startMaster } from './commands/start';
+import { DebugLinker } from './debug/linker';
 import { DiagnosticsView } from './diagnostics';
 import { masterEventLine } from './event-lines';
 import { nodeCommandFor } from './node-command';
@@ -120,7 +121,9 @@ class Controller implements Folders {
     );
     const configWatcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`);
     subscriptions.push(configWatcher, configWatcher.onDidCreate(() => this.sync()), configWatcher.onDidDelete(() => this.sync()));
-    registerCommands(this.services, this.workersView, subscriptions);
+    const linker = new DebugLinker(this.services);
+    linker.register(subscriptions);
+    registerCommands(this.services, this.workersView, linker, subscriptions);
     this.sync();
     // A master started from a terminal is used as is; startOnActivation starts the others.
     await Promise.all(

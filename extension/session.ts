@@ -51,6 +51,8 @@ export class MasterSession extends EventEmitter<SessionEvents> {
   private busy: Promise<void> | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private stderrTail: string[] = [];
+  /** Launched under VS Code's debugger (Start with Debugger): the status bar and Workers view say so. */
+  private debugging = false;
   /** Milliseconds from the first save of a burst to its reload request on the wire (last burst). */
   lastSaveToRequestMs: number | undefined;
   /** How late the burst's timer fired: the part of lastSaveToRequestMs that is the extension host's load, not the debounce. */
@@ -72,6 +74,7 @@ export class MasterSession extends EventEmitter<SessionEvents> {
       workers: this.workers,
       autoReload: this.autoReload(),
       findings: this.findings.size,
+      ...(this.debugging ? { debugging: true } : {}),
       ...(this.url ? { url: this.url } : {}),
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       ...(this.error ? { error: this.error } : {}),
@@ -91,6 +94,13 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     this.error = undefined;
     await this.connect(state.state);
     return true;
+  }
+
+  /** Mark the master as one running under VS Code's debugger (or no longer). */
+  setDebugging(on: boolean): void {
+    if (this.debugging === on) return;
+    this.debugging = on;
+    this.emit('change');
   }
 
   /** Start the bundled master (or attach when one already runs for this folder). Serialized. */
@@ -377,7 +387,11 @@ export class MasterSession extends EventEmitter<SessionEvents> {
 
   private setPhase(phase: Phase, emit = true): void {
     this.phase = phase;
-    if (phase === 'stopped' || phase === 'starting') this.status = undefined;
+    if (phase === 'stopped' || phase === 'starting') {
+      this.status = undefined;
+      // A master that stopped no longer runs under any debugger; the next start says again.
+      if (phase === 'stopped') this.debugging = false;
+    }
     if (emit) this.emit('change');
   }
 }

@@ -21,6 +21,8 @@ export interface SessionSnapshot {
   status?: MasterStatus;
   autoReload: boolean;
   findings: number;
+  /** Launched under VS Code's debugger (Start with Debugger). */
+  debugging?: boolean;
 }
 
 export interface StatusView {
@@ -89,7 +91,17 @@ export function statusView(s: SessionSnapshot | undefined, now = Date.now(), ope
     return view(s.workers ? '$(error) Smooth Reload: reload failed · previous code serving' : '$(error) Smooth Reload: failed · nothing serving', 'smooth-reload.reload', 'error');
   }
   const last = s.lastReload ? ` · ${s.lastReload.durationMs} ms` : '';
+  if (s.debugging) {
+    const paused = pausedWorkers(s);
+    tip.splice(2, 0, `$(debug-alt) Running under the debugger: every worker is attached.${paused ? ` ${plural(paused, 'worker')} paused at a breakpoint; the others serve.` : ''}`);
+    return view(`$(debug-alt) Smooth Reload: ${plural(s.workers, 'worker')}${paused ? ` · ${paused} paused` : ''}${last}`, 'smooth-reload.reload', paused ? 'warning' : undefined);
+  }
   return view(`$(zap) Smooth Reload: ${plural(s.workers, 'worker')}${last}`, 'smooth-reload.reload');
+}
+
+/** Workers the master reports as paused in the debugger (`serve --debug`). */
+export function pausedWorkers(s: SessionSnapshot): number {
+  return (s.status?.workers ?? []).filter((w) => (w as { paused?: boolean }).paused && w.state !== 'exited').length;
 }
 
 function addDetails(tip: string[], s: SessionSnapshot, now: number, openLink: string | undefined): void {

@@ -78,6 +78,10 @@ export function workerRow(w: WorkerInfo, now = Date.now()): WorkersRow {
     `memory (RSS): ${describeMB(w.rssBytes)}`,
     `started: ${new Date(w.startedAt).toLocaleTimeString()} (up ${uptime})`,
   ].join('\n');
+  // Paused in the debugger (`serve --debug`): the master neither times it out nor kills it.
+  if ((w as { paused?: boolean }).paused && w.state !== 'exited') {
+    return { label: `worker ${w.id} · gen ${w.generation} · paused`, description, tooltip: `${tooltip}\npaused in the debugger (${w.state}): never timed out or killed while paused`, icon: 'debug-pause' };
+  }
   return { label: `worker ${w.id} · gen ${w.generation} · ${w.state}`, description, tooltip, icon: WORKER_ICONS[w.state] ?? 'circle-outline' };
 }
 
@@ -89,13 +93,14 @@ export function masterRow(s: SessionSnapshot, now = Date.now()): WorkersRow {
   const last = s.lastReload ? `last reload ${s.lastReload.ok ? `${s.lastReload.durationMs} ms` : 'failed'} ${describeAge(now - s.lastReload.at)}` : undefined;
   const parts: string[] = [];
   if (running) {
+    if (s.debugging) parts.push('debugger');
     if (st) parts.push(`pid ${st.pid}`, `gen ${st.generation}`);
     if (s.url) parts.push(s.url);
     if (last) parts.push(last);
   } else parts.push(s.phase === 'crashed' ? (s.error ?? 'exited unexpectedly') : 'not running');
   const tooltip = [
     `Smooth Reload master — ${s.folderName}`,
-    `state: ${s.phase}${s.owned ? '' : running ? ' (attached: started outside VS Code)' : ''}`,
+    `state: ${s.phase}${s.debugging ? ' (under the debugger: Start with Debugger)' : s.owned ? '' : running ? ' (attached: started outside VS Code)' : ''}`,
     `pid: ${st?.pid ?? '–'}`,
     `url: ${s.url ?? '–'}`,
     `generation: ${st?.generation ?? '–'}`,

@@ -3,6 +3,7 @@
  * command. A command that throws is reported in the output channel and as an error message.
  */
 import * as vscode from 'vscode';
+import type { DebugLinker } from '../debug/linker';
 import type { WorkersView } from '../workers-view';
 import { attach } from './attach';
 import type { Services } from './context';
@@ -18,13 +19,15 @@ import { runDoctor } from './runDoctor';
 import { showOutput } from './showOutput';
 import { showWorkers } from './showWorkers';
 import { start } from './start';
+import { startWithDebugger } from './startWithDebugger';
 import { stop } from './stop';
 import { toggleReloadOnSave } from './toggleReloadOnSave';
 
-export function registerCommands(services: Services, workersView: WorkersView, subscriptions: vscode.Disposable[]): void {
+export function registerCommands(services: Services, workersView: WorkersView, linker: DebugLinker, subscriptions: vscode.Disposable[]): void {
   const { folders, log } = services;
   const commands: Record<string, (arg: unknown) => unknown> = {
     start: (arg) => start(services, arg),
+    startWithDebugger: (arg) => startWithDebugger(linker, arg),
     stop: (arg) => stop(services, arg),
     reload: (arg) => reload(services, arg),
     restart: (arg) => restart(services, arg),
