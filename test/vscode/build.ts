@@ -13,10 +13,11 @@ export const OUT = path.join(REPO, 'dist-test');
 
 export { REPO };
 
-export async function buildTests(): Promise<{ suiteIndex: string; multiRootIndex: string; launcher: string }> {
+export async function buildTests(): Promise<{ suiteIndex: string; multiRootIndex: string; debugIndex: string; launcher: string }> {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline', logLevel: 'warning', absWorkingDir: REPO } as const;
-  // Two suites: the main one (one folder) and the multi-root one (a .code-workspace).
-  for (const suite of ['suite', 'multiroot']) {
+  // Three suites: the main one (one folder), the multi-root one (a .code-workspace) and the
+  // debugger one (Start with Debugger under VS Code's built-in JavaScript debugger).
+  for (const suite of ['suite', 'multiroot', 'debug']) {
     const suiteDir = path.join(__dirname, suite);
     const tests = fs.readdirSync(suiteDir).filter((f) => f.endsWith('.ts'));
     await build({
@@ -35,5 +36,5 @@ export async function buildTests(): Promise<{ suiteIndex: string; multiRootIndex
     banner: { js: '#!/usr/bin/env node' },
   });
   fs.chmodSync(launcher, 0o755);
-  return { suiteIndex: path.join(OUT, 'suite', 'index.js'), multiRootIndex: path.join(OUT, 'multiroot', 'index.js'), launcher };
+  return { suiteIndex: path.join(OUT, 'suite', 'index.js'), multiRootIndex: path.join(OUT, 'multiroot', 'index.js'), debugIndex: path.join(OUT, 'debug', 'index.js'), launcher };
 }

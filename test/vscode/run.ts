@@ -4,8 +4,8 @@
  * code-server is not installed) runTests downloads it; otherwise runTests starts our launcher
  * (dist-test/launcher.js), which runs the same suite in code-server + headless Chromium.
  * Two runs: the main suite on a temporary copy of examples/hello with a smooth-reload.config.json,
- * and the multi-root suite on a .code-workspace of three folders (SMOOTH_RELOAD_VSCODE_SUITE=main
- * or multi-root runs one).
+ * the multi-root suite on a .code-workspace of three folders, and the debugger suite on an app with
+ * a breakpoint route (SMOOTH_RELOAD_VSCODE_SUITE=main, multi-root or debug runs one).
  */
 import { runTests } from '@vscode/test-electron';
 import * as fs from 'node:fs';
@@ -13,10 +13,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildTests } from './build';
 import { codeServerInstalled } from './code-server';
-import { killLeftoverMaster, makeMultiRootWorkspace, makeWorkspace, REPO } from './workspace';
+import { killLeftoverMaster, makeDebugWorkspace, makeMultiRootWorkspace, makeWorkspace, REPO } from './workspace';
 
 async function main(): Promise<number> {
-  const { suiteIndex, multiRootIndex, launcher } = await buildTests();
+  const { suiteIndex, multiRootIndex, debugIndex, launcher } = await buildTests();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smooth-reload-vscode-'));
   const results = path.join(REPO, 'test-results');
   fs.mkdirSync(results, { recursive: true });
@@ -25,9 +25,11 @@ async function main(): Promise<number> {
   process.stdout.write(`test:vscode: ${download ? 'downloading a desktop VS Code' : 'code-server (no desktop VS Code download here)'}; workspace ${workspace}\n`);
   let code = 0;
   const multi = makeMultiRootWorkspace(path.join(root, 'multi'));
+  const debugWs = makeDebugWorkspace(path.join(root, 'debug-ws'));
   const runs = [
     { name: 'main', workspace, tests: suiteIndex, folders: [workspace] },
     { name: 'multi-root', workspace: multi.file, tests: multiRootIndex, folders: multi.folders },
+    { name: 'debug', workspace: debugWs, tests: debugIndex, folders: [debugWs] },
   ];
   for (const run of runs) {
     if (process.env.SMOOTH_RELOAD_VSCODE_SUITE && process.env.SMOOTH_RELOAD_VSCODE_SUITE !== run.name) continue;

@@ -57,6 +57,33 @@ export function makeMultiRootWorkspace(root: string): { file: string; folders: s
 }
 
 /**
+ * The debugger suite's folder: an app with a route whose line the suite puts a breakpoint on
+ * (`/bp`) and one it keeps requesting while a worker is paused (`/other`), two workers, and a
+ * kill timeout short enough that a pause outlasts it.
+ */
+export function makeDebugWorkspace(root: string): string {
+  fs.mkdirSync(root, { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'app.js'),
+    [
+      "const http = require('node:http');",
+      'const VERSION = 1;',
+      'http.createServer((req, res) => {',
+      "  if (req.url === '/bp') {",
+      '    const answer = `bp from version ${VERSION}`; // BREAKPOINT',
+      "    res.end(answer + '\\n');",
+      '    return;',
+      '  }',
+      "  res.end(`other from version ${VERSION}\\n`);",
+      '}).listen(Number(process.env.PORT) || 3000);',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(root, 'smooth-reload.config.json'), JSON.stringify({ entry: 'app.js', port: 0, workers: 2, reload: { killTimeoutMs: 1500, drainTimeoutMs: 1500 } }, null, 2) + '\n');
+  return root;
+}
+
+/**
  * Safety net after a run: the extension starts its master in its own process group, so killing
  * VS Code does not reach it; a suite that failed before its Stop leaves it running. Returns the pid
  * it had to kill, if any.
