@@ -353,9 +353,12 @@ export class MasterSession extends EventEmitter<SessionEvents> {
     this.setPhase('stopped');
   }
 
-  /** Leave the master running (attached) or stop it (owned): what deactivate does. */
+  /**
+   * Leave the master running (attached) or stop it (owned, or launched by Start with Debugger:
+   * its debug session ends with the window): what deactivate does.
+   */
   async dispose(): Promise<void> {
-    if (this.owned) await this.stop();
+    if (this.owned || this.debugging) await this.stop();
     else {
       this.stopping = true;
       await this.client?.close();

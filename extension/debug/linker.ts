@@ -20,11 +20,15 @@ import { DEBUG_TYPE, debugFolderOf, nodeLaunchConfig, SERVE_HAS_DEBUG_FLAG } fro
 
 /** Longest wait from the debug session's start to the master's state file. */
 const ATTACH_TIMEOUT_MS = 60_000;
+/** How long after a debug session ended before its master served a late master is still stopped. */
+const LATE_MASTER_MS = 10_000;
 
 interface Link {
   /** The top-level debug session, once VS Code started it. */
   debug?: vscode.DebugSession;
   ended: boolean;
+  /** The master served and the MasterSession attached to it. */
+  served: boolean;
   /** Resolves true once the MasterSession is attached, false when the debug session ended first. */
   attached: Promise<boolean>;
   settle(ok: boolean): void;
@@ -62,7 +66,7 @@ export class DebugLinker implements vscode.DebugConfigurationProvider {
     const entry = this.entryFor(dir);
     if (!entry) return undefined;
     const state = readStateFile(dir);
-    if (entry.session.running || state.ok || this.links.has(dir)) {
+    if (entry.session.running || state.ok || this.links.get(dir)?.debug) {
       const pid = state.ok ? ` (pid ${state.state.pid})` : '';
       void vscode.window.showErrorMessage(`Smooth Reload: a master already runs for ${folder.name}${pid}. Stop it, then Start with Debugger.`);
       return undefined;
@@ -79,6 +83,8 @@ export class DebugLinker implements vscode.DebugConfigurationProvider {
       args,
       debugFlag: SERVE_HAS_DEBUG_FLAG,
     });
+    // A link whose launch never started a session (js-debug failed to launch) gives way.
+    this.links.get(dir)?.settle(false);
     this.links.set(dir, newLink());
     log.info(`${folder.name}: starting the master under the debugger`);
     return resolved as vscode.DebugConfiguration;
@@ -136,6 +142,7 @@ export class DebugLinker implements vscode.DebugConfigurationProvider {
       return link.settle(false);
     }
     entry.session.setDebugging(true);
+    link.served = true;
     // The master went away (Stop, or it exited): end the debug session with it.
     const onChange = () => {
       const phase = entry.session.snapshot().phase;
@@ -158,6 +165,13 @@ export class DebugLinker implements vscode.DebugConfigurationProvider {
     link.settle(false);
     const entry = this.services.folders.get(dir);
     if (!entry) return;
+    if (!link.served) {
+      // Ended before the master served: it failed to start (its output is in the Debug Console),
+      // or the session was stopped while it started, and it may still come up: stop it then.
+      this.services.log.warn(`${entry.session.folderName}: the debug session ended before the master served; the Debug Console has its output`);
+      await this.stopLateMaster(dir, entry);
+      return;
+    }
     // The debug session ended first (its Stop button, or the launch failed): stop the master too.
     if (entry.session.running) {
       entry.saves.cancel();
@@ -166,12 +180,25 @@ export class DebugLinker implements vscode.DebugConfigurationProvider {
     }
     entry.session.setDebugging(false);
   }
+
+  /** A master that writes its state file within LATE_MASTER_MS of its debug session's end is stopped. */
+  private async stopLateMaster(dir: string, entry: FolderEntry): Promise<void> {
+    const deadline = Date.now() + LATE_MASTER_MS;
+    while (Date.now() < deadline && !this.links.has(dir) && !entry.session.running) {
+      if (readStateFile(dir).ok) {
+        if (await entry.session.attach().catch(() => false)) await entry.session.stop();
+        this.services.log.info(`${entry.session.folderName}: stopped the master its ended debug session had started`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 function newLink(): Link {
   let settle: (ok: boolean) => void = () => undefined;
   const attached = new Promise<boolean>((resolve) => (settle = resolve));
-  return { ended: false, attached, settle: (ok) => settle(ok) };
+  return { ended: false, served: false, attached, settle: (ok) => settle(ok) };
 }
 
 /** `port` of the folder's config file (0 when absent: the master picks a free port), as Start passes it. */

@@ -94,7 +94,7 @@ describe('Smooth Reload: Start with Debugger', function () {
       // The first request after the reload stops in a new worker.
       const pending = fetch(`${url()}bp`, 30_000);
       const stop = await watcher.next(since);
-      if (round > 0) metrics[`saveToBreakpointGen${round + 1}Ms`] = Date.now() - t0;
+      metrics[`requestToStopGen${round + 1}Ms`] = Date.now() - t0;
       assert.equal(stop.file, appUri.fsPath);
       assert.equal(stop.line, bpLine + 1);
       assert.equal(stop.generation, status.generation, `stopped in a worker of the live generation ${status.generation}`);
@@ -175,6 +175,17 @@ describe('Smooth Reload: Start with Debugger', function () {
     await waitFor('the master to exit', () => !isAlive(pid), 20_000);
     await waitFor('its workers to exit', () => workerPids.every((p) => !isAlive(p)), 10_000);
     await waitFor('the session to show stopped', () => api.snapshot()?.phase === 'stopped', 10_000);
+  });
+
+  it('refuses to start under the debugger while a master started without it runs', async () => {
+    await vscode.commands.executeCommand('smooth-reload.start');
+    const pid = (await waitFor('the plain master', () => (api.snapshot()?.phase === 'ready' ? api.snapshot()?.status?.pid : undefined)))!;
+    assert.equal(await vscode.commands.executeCommand<boolean>('smooth-reload.startWithDebugger'), false);
+    assert.equal(vscode.debug.activeDebugSession, undefined, 'no debug session started');
+    assert.ok(isAlive(pid), 'the running master is left alone');
+    assert.notEqual(api.snapshot()?.debugging, true);
+    await vscode.commands.executeCommand('smooth-reload.stop');
+    await waitFor('the plain master to exit', () => !isAlive(pid), 15_000);
   });
 
   /** The master's status now (the session asks it over the control channel). */
