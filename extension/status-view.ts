@@ -101,7 +101,7 @@ export function statusView(s: SessionSnapshot | undefined, now = Date.now(), ope
 
 /** Workers the master reports as paused in the debugger (`serve --debug`). */
 export function pausedWorkers(s: SessionSnapshot): number {
-  return (s.status?.workers ?? []).filter((w) => (w as { paused?: boolean }).paused && w.state !== 'exited').length;
+  return (s.status?.workers ?? []).filter((w) => w.paused && w.state !== 'exited').length;
 }
 
 function addDetails(tip: string[], s: SessionSnapshot, now: number, openLink: string | undefined): void {

@@ -79,7 +79,7 @@ export function workerRow(w: WorkerInfo, now = Date.now()): WorkersRow {
     `started: ${new Date(w.startedAt).toLocaleTimeString()} (up ${uptime})`,
   ].join('\n');
   // Paused in the debugger (`serve --debug`): the master neither times it out nor kills it.
-  if ((w as { paused?: boolean }).paused && w.state !== 'exited') {
+  if (w.paused && w.state !== 'exited') {
     return { label: `worker ${w.id} · gen ${w.generation} · paused`, description, tooltip: `${tooltip}\npaused in the debugger (${w.state}): never timed out or killed while paused`, icon: 'debug-pause' };
   }
   return { label: `worker ${w.id} · gen ${w.generation} · ${w.state}`, description, tooltip, icon: WORKER_ICONS[w.state] ?? 'circle-outline' };

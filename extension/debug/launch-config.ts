@@ -12,12 +12,6 @@ export const DEBUG_FOLDER_FIELD = 'smoothReloadFolder';
 /** The launch.json type this extension contributes. */
 export const DEBUG_TYPE = 'smooth-reload';
 
-/**
- * Whether the bundled CLI knows `serve --debug` (paused workers are never timed out or killed).
- * Flipped on with the master side; without it the master runs as with Start.
- */
-export const SERVE_HAS_DEBUG_FLAG = false;
-
 export interface DebugLaunchInput {
   folder: string;
   /** Shown in the debug toolbar and the Call Stack view. */
@@ -30,8 +24,6 @@ export interface DebugLaunchInput {
   ignore?: readonly string[];
   /** launch.json `args`: more arguments of `serve` (an entry, `--workers 2`, …). */
   args?: readonly string[];
-  /** Whether to pass `--debug` (SERVE_HAS_DEBUG_FLAG). */
-  debugFlag?: boolean;
   /** The environment the master's own variables are computed against (process.env). */
   baseEnv?: NodeJS.ProcessEnv;
 }
@@ -39,7 +31,8 @@ export interface DebugLaunchInput {
 /** The js-debug configuration: the bundled CLI's `serve` as `program`, every child Node process attached. */
 export function nodeLaunchConfig(input: DebugLaunchInput): Record<string, unknown> {
   const dist = path.dirname(input.cliPath);
-  const args = ['serve', ...(input.debugFlag ? ['--debug'] : []), '--cwd', input.folder];
+  // --debug: a worker paused at a breakpoint is never timed out, killed or counted as crashed.
+  const args = ['serve', '--debug', '--cwd', input.folder];
   if (input.port !== undefined) args.push('--port', String(input.port));
   if (input.logLevel) args.push('--log-level', input.logLevel);
   for (const glob of input.ignore ?? []) args.push(`--ignore=${glob}`);

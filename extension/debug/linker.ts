@@ -16,7 +16,7 @@ import { discoverEntryIn } from '../../server/entry';
 import { readStateFile } from '../../server/state-file';
 import type { FolderEntry, Services } from '../commands/context';
 import { readSettings } from '../settings';
-import { DEBUG_TYPE, debugFolderOf, nodeLaunchConfig, SERVE_HAS_DEBUG_FLAG } from './launch-config';
+import { DEBUG_TYPE, debugFolderOf, nodeLaunchConfig } from './launch-config';
 
 /** Longest wait from the debug session's start to the master's state file. */
 const ATTACH_TIMEOUT_MS = 60_000;
@@ -81,7 +81,6 @@ export class DebugLinker implements vscode.DebugConfigurationProvider {
       ...(settings.logLevel !== 'default' ? { logLevel: settings.logLevel } : {}),
       ignore: settings.ignore,
       args,
-      debugFlag: SERVE_HAS_DEBUG_FLAG,
     });
     // A link whose launch never started a session (js-debug failed to launch) gives way.
     this.links.get(dir)?.settle(false);

@@ -14,7 +14,7 @@ describe('extension: Start with Debugger', () => {
     assert.equal(c.program, '/ext/dist/cli.js');
     assert.equal(c.runtimeExecutable, '/usr/bin/node');
     assert.equal(c.cwd, '/w/app');
-    assert.deepEqual(c.args, ['serve', '--cwd', '/w/app', '--port', '0', '--log-level', 'debug', '--ignore=docs/**', '--workers', '3']);
+    assert.deepEqual(c.args, ['serve', '--debug', '--cwd', '/w/app', '--port', '0', '--log-level', 'debug', '--ignore=docs/**', '--workers', '3']);
     assert.equal(c.autoAttachChildProcesses, true);
     assert.equal(c.killBehavior, 'none', 'Stop goes through the control channel, not a tree kill');
     assert.deepEqual(c.skipFiles, ['<node_internals>/**', '/ext/dist/**']);
@@ -23,14 +23,13 @@ describe('extension: Start with Debugger', () => {
     assert.equal(debugFolderOf({ type: 'node' }), undefined);
   });
 
-  it('passes --debug when the CLI has it, and the master-only environment', () => {
-    const c = nodeLaunchConfig({ ...input, debugFlag: true });
-    assert.deepEqual((c.args as string[]).slice(0, 2), ['serve', '--debug']);
+  it("passes the master-only environment, and keeps a user's own value", () => {
+    const c = nodeLaunchConfig(input);
     assert.deepEqual(c.env, { MALLOC_ARENA_MAX: '2', SMOOTH_RELOAD_MASTER_ONLY_ENV: 'MALLOC_ARENA_MAX' });
     assert.deepEqual(nodeLaunchConfig({ ...input, baseEnv: { MALLOC_ARENA_MAX: '4' } }).env, {}, "a user's own value is kept");
   });
 
-  const worker = (over: Partial<WorkerInfo> & Record<string, unknown>): WorkerInfo => ({ id: 1, pid: 10, generation: 2, state: 'ready', inFlight: 0, requests: 0, errors: 0, startedAt: 0, ...over }) as WorkerInfo;
+  const worker = (over: Partial<WorkerInfo>): WorkerInfo => ({ id: 1, pid: 10, generation: 2, state: 'ready', inFlight: 0, requests: 0, errors: 0, startedAt: 0, ...over });
   const status = (workers: WorkerInfo[]): MasterStatus => ({ pid: 9, url: 'http://localhost:3000/', state: 'ready', generation: 2, workers, findings: [], cwd: '/w/app', version: 'dev' });
   const base: SessionSnapshot = { folderName: 'app', phase: 'ready', owned: false, url: 'http://localhost:3000/', workers: 2, autoReload: true, findings: 0, debugging: true };
 
