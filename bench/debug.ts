@@ -38,8 +38,8 @@ async function main(): Promise<void> {
       extensionTestsEnv: { SMOOTH_RELOAD_METRICS_FILE: metricsFile, SMOOTH_RELOAD_VSCODE_RUN_DIR: path.join(root, 'run'), SMOOTH_RELOAD_BENCH_STARTS: String(arg('starts', 3)), SMOOTH_RELOAD_BENCH_SAVES: String(arg('saves', 5)) },
       vscodeExecutablePath: launcher,
     });
-    const { samples, vscode } = JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { vscode: string; samples: Record<string, { startMs: number[]; saveMs: number[] }> };
-    const row = (mode: string, what: 'startMs' | 'saveMs') => {
+    const { samples, vscode } = JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { vscode: string; samples: Record<string, { startMs: number[]; saveMs: number[]; reloadMs: number[]; standby: string[] }> };
+    const row = (mode: string, what: 'startMs' | 'saveMs' | 'reloadMs') => {
       const xs = samples[mode][what];
       return `${String(Math.round(median(xs) ?? NaN)).padStart(6)} ms median, p90 ${Math.round(percentile(xs, 90) ?? NaN)} ms (n=${xs.length})`;
     };
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     process.stdout.write(`                             Start                                 Start with Debugger\n`);
     process.stdout.write(`command → first response  ${row('plain', 'startMs')}   ${row('debugger', 'startMs')}\n`);
     process.stdout.write(`save → new code           ${row('plain', 'saveMs')}   ${row('debugger', 'saveMs')}\n`);
+    process.stdout.write(`  of which the reload     ${row('plain', 'reloadMs')}   ${row('debugger', 'reloadMs')}\n`);
+    process.stdout.write(`standbys: Start ${samples.plain.standby.join('; ')} | Start with Debugger ${samples.debugger.standby.join('; ')}\n`);
   } finally {
     await killLeftoverMaster(workspace);
     fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
