@@ -10,11 +10,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
 import { isAlive } from '../../../server/state-file';
+import { activateSmoothReload } from '../extension-api';
 import { waitFor } from '../wait';
 import { fetch, otherRouteLoop } from './http';
 import { resume, StopWatcher } from './stops';
-
-const EXTENSION_ID = 'smooth-reload.smooth-reload';
 
 describe('Smooth Reload: Start with Debugger', function () {
   let api: SmoothReloadApi;
@@ -47,10 +46,7 @@ describe('Smooth Reload: Start with Debugger', function () {
   }
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<SmoothReloadApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is loaded`);
-    api = await ext.activate();
-    folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    ({ api, folder } = await activateSmoothReload());
     appUri = vscode.Uri.file(path.join(folder, 'app.js'));
     const doc = await vscode.workspace.openTextDocument(appUri);
     bpLine = doc.getText().split('\n').findIndex((l) => l.includes('// BREAKPOINT'));

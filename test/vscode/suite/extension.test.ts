@@ -10,9 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SmoothReloadApi } from '../../../extension/extension';
 import { isAlive } from '../../../server/state-file';
+import { activateSmoothReload, EXTENSION_ID } from '../extension-api';
 import { get, getWithHost, waitFor } from '../wait';
-
-const EXTENSION_ID = 'smooth-reload.smooth-reload';
 
 async function replaceInDocument(doc: vscode.TextDocument, from: string, to: string): Promise<void> {
   const text = doc.getText();
@@ -35,10 +34,7 @@ describe('Smooth Reload in VS Code', function () {
   const metrics: Record<string, number | string | undefined> = {};
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<SmoothReloadApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is loaded`);
-    api = await ext.activate();
-    folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    ({ api, folder } = await activateSmoothReload());
     appUri = vscode.Uri.file(path.join(folder, 'app.js'));
     metrics.activationMs = api.activationMs;
     metrics.vscode = vscode.version;
