@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_FILE_NAME, readConfigFile } from '../../server/config';
 import { discoverEntryIn } from '../../server/entry';
+import { unsupportedPlatformMessage } from '../../server/platform';
 import { readSettings } from '../settings';
 import type { FolderEntry, Services } from './context';
 import { pickFolder } from './pick';
@@ -16,6 +17,13 @@ export async function start(services: Services, arg: unknown): Promise<void> {
 /** Start the folder's master with the settings; on failure, say why; then open the app if `openBrowserOnStart`. */
 export async function startMaster({ log, nodeCommand, openApp }: Services, entry: FolderEntry): Promise<void> {
   const { session } = entry;
+  // Windows: the master refuses (signals, process groups, /bin/sh); say so here, with what to do.
+  const refusal = unsupportedPlatformMessage();
+  if (refusal) {
+    log.warn(refusal);
+    void vscode.window.showErrorMessage(refusal);
+    return;
+  }
   const settings = readSettings(vscode.Uri.file(session.folder));
   let port = 0;
   try {

@@ -256,7 +256,10 @@ describe('Smooth Reload in VS Code', function () {
       await waitFor('the terminal master to write its state file', () => fs.existsSync(path.join(folder, '.smooth-reload', 'state.json')));
       await vscode.commands.executeCommand('smooth-reload.start');
       // Ready once connected; the master's status (its pid) follows its answer to "status".
-      const snap = await waitFor('the attached master to be ready with its status', () => (api.snapshot()?.phase === 'ready' && api.snapshot()?.status ? api.snapshot() : undefined));
+      const snap = await waitFor('the attached master to be ready with its status', () => (api.snapshot()?.phase === 'ready' && api.snapshot()?.status ? api.snapshot() : undefined)).catch((err: Error) => {
+        // Seen once under heavy load (another VS Code suite running beside): say what the session saw.
+        throw new Error(`${err.message}; session ${JSON.stringify({ ...api.snapshot(), status: api.snapshot()?.status ? { state: api.snapshot()!.status!.state, pid: api.snapshot()!.status!.pid } : undefined })}; terminal master ${terminal.exitCode === null ? 'running' : `exited ${terminal.exitCode}`}`);
+      });
       assert.equal(snap.owned, false, 'attached, not started');
       assert.equal(snap.status?.pid, terminal.pid);
       await vscode.commands.executeCommand('smooth-reload.stop');
