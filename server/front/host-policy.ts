@@ -44,7 +44,7 @@ export class HostPolicy {
     if (hostHeader === undefined || hostHeader === '') return true;
     const name = hostnameOf(hostHeader);
     if (name === undefined) return false;
-    return this.configured === true || isLocalName(name) || isIpLiteral(name) || name === bare(this.options.listenHost) || this.explicitlyAllowed(name);
+    return isLocalName(name) || isIpLiteral(name) || name === bare(this.options.listenHost) || this.explicitlyAllowed(name);
   }
 
   /**
@@ -65,7 +65,7 @@ export class HostPolicy {
     const ownScheme = parsed.protocol === (this.options.tls ? 'https:' : 'http:');
     if (ownScheme && hostHeader && parsed.host.toLowerCase() === hostHeader.toLowerCase() && this.isOwnPort(hostHeader)) return undefined;
     // A forwarder may serve the page over https and rewrite Host: trusted by name only.
-    if (this.configured === true || this.explicitlyAllowed(bare(parsed.hostname))) return undefined;
+    if (this.explicitlyAllowed(bare(parsed.hostname))) return undefined;
     return `cross-origin page "${origin}"`;
   }
 
@@ -77,9 +77,9 @@ export class HostPolicy {
     return Number(m ? m[1] : this.options.tls ? 443 : 80) === port;
   }
 
+  /** Allowed by name: `allowedHosts` (true: any), or added while running. */
   private explicitlyAllowed(name: string): boolean {
-    if (this.added.has(name)) return true;
-    if (this.configured === true) return true;
+    if (this.configured === true || this.added.has(name)) return true;
     return this.configured.some((h) => (h.startsWith('.') ? name === h.slice(1) || name.endsWith(h) : name === h));
   }
 }

@@ -164,23 +164,20 @@ describe('the front, differentially against Node’s own server', function () {
 
 /** The head of the first response on a fresh connection. */
 function rawHead(port: number, bytes: string): Promise<string> {
-  return Promise.resolve().then(
-    () =>
-      new Promise((resolve, reject) => {
-        const s = connectTo(port);
-        let text = '';
-        s.on('data', (d) => {
-          text += d.toString('latin1');
-          const end = text.indexOf('\r\n\r\n');
-          if (end >= 0) {
-            s.destroy();
-            resolve(text.slice(0, end + 2));
-          }
-        });
-        s.on('error', reject);
-        s.write(bytes);
-      }),
-  );
+  return new Promise((resolve, reject) => {
+    const s = connectTo(port);
+    let text = '';
+    s.on('data', (d) => {
+      text += d.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        s.destroy();
+        resolve(text.slice(0, end + 2));
+      }
+    });
+    s.on('error', reject);
+    s.write(bytes);
+  });
 }
 
 // ---- generated conversations --------------------------------------------------------------
